@@ -1,0 +1,261 @@
+"""The role catalogue (`roles/*.yaml`): the analysts' reviewed input, validated strictly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from jobzone.errors import CatalogueError
+from jobzone.paths import REPO_ROOT
+
+DEFAULT_CATALOGUE_DIR = REPO_ROOT / "roles"
+DIMENSIONS = (
+    "job_posting_trends",
+    "company_actions",
+    "wage_trends",
+    "ai_tool_maturity",
+    "expert_consensus",
+)
+BARRIERS = ("regulatory", "physical_presence", "union", "liability", "cultural")
+PRINCIPLES = ("embodied_physicality", "interpersonal_connection", "moral_judgment")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Task(Strict):
+    task: str
+    time_pct: float = Field(gt=0, le=100)
+    score: int = Field(ge=1, le=5)
+    involvement: Literal["AUGMENTATION", "DISPLACEMENT", "NOT INVOLVED"]
+    rationale: str
+
+
+class Scored(Strict):
+    score: int
+    rationale: str
+
+
+class Barrier(Scored):
+    score: int = Field(ge=0, le=2)
+
+
+class Principle(Scored):
+    score: int = Field(ge=0, le=3)
+
+
+class Growth(Strict):
+    score: int = Field(ge=-2, le=2)
+    rationale: str | None = None
+
+
+class BaselineDimension(Strict):
+    score: int = Field(ge=-2, le=2)
+    basis: str
+    as_of: date
+
+
+class CitedValue(Strict):
+    value: float
+    citation: str
+    as_of: date | None = None
+
+
+class ItJobsWatchKey(Strict):
+    slug: str
+    kind: Literal["permanent", "contract"] = "permanent"
+
+
+class IndeedKey(Strict):
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    sectors: list[str] = []
+
+
+class Lookup(Strict):
+    itjobswatch: ItJobsWatchKey | None = None
+    indeed: IndeedKey | None = None
+    bls_series: list[str] = []
+    cpi_series: str | None = None
+    layoff_industries: list[str] = []
+    warn_companies: list[str] = []
+
+
+class Published(Strict):
+    aijri: float = Field(ge=0, le=100)
+    zone: Literal["Green", "Yellow", "Red"]
+    sublabel: str | None = None
+    source: str | None = None
+
+
+class Override(Strict):
+    target: Literal["aijri", *DIMENSIONS]  # type: ignore[valid-type]
+    value: float
+    who: str
+    why: str
+    expires: date
+
+
+class Role(Strict):
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str
+    seniority: str
+    soc: list[str] = []
+    geography: str = "UK"
+    lookup: Lookup = Lookup()
+    tasks: list[Task] = []
+    task_resistance: CitedValue | None = None
+    barriers: dict[Literal[*BARRIERS], Barrier] = {}  # type: ignore[valid-type]
+    barrier_total: CitedValue | None = None
+    growth: Growth
+    protective: dict[Literal[*PRINCIPLES], Principle] = {}  # type: ignore[valid-type]
+    evidence: dict[Literal[*DIMENSIONS], BaselineDimension] = {}  # type: ignore[valid-type]
+    evidence_total: CitedValue | None = None
+    published: Published | None = None
+    overrides: list[Override] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Role":
+        if self.tasks:
+            total = sum(t.time_pct for t in self.tasks)
+            if abs(total - 100) > 1e-9:
+                raise ValueError(f"tasks: time_pct sums to {total:g}, not 100")
+            if self.task_resistance is not None:
+                raise ValueError("give either tasks or task_resistance, not both")
+        elif self.task_resistance is None:
+            raise ValueError("tasks or task_resistance is required")
+        elif not 1 <= self.task_resistance.value <= 5:
+            raise ValueError("task_resistance.value must be within 1..5")
+        if self.barriers:
+            if missing := set(BARRIERS) - set(self.barriers):
+                raise ValueError(f"barriers: missing {', '.join(sorted(missing))}")
+            if self.barrier_total is not None:
+                raise ValueError("give either barriers or barrier_total, not both")
+        elif self.barrier_total is None:
+            raise ValueError("barriers or barrier_total is required")
+        elif not 0 <= self.barrier_total.value <= 10:
+            raise ValueError("barrier_total.value must be within 0..10")
+        if self.evidence:
+            if missing := set(DIMENSIONS) - set(self.evidence):
+                raise ValueError(f"evidence: missing {', '.join(sorted(missing))}")
+            if self.evidence_total is not None:
+                raise ValueError("give either per-dimension evidence or evidence_total, not both")
+        elif self.evidence_total is None:
+            raise ValueError("evidence (per dimension) or evidence_total is required")
+        elif not -10 <= self.evidence_total.value <= 10:
+            raise ValueError("evidence_total.value must be within -10..10")
+        if self.protective and (missing := set(PRINCIPLES) - set(self.protective)):
+            raise ValueError(f"protective: missing {', '.join(sorted(missing))}")
+        return self
+
+    # Derived figures -------------------------------------------------------------
+    @property
+    def has_task_table(self) -> bool:
+        return bool(self.tasks)
+
+    @property
+    def tr(self) -> float:
+        """Task Resistance: 6 − Σ(time share × score), or the cited value."""
+        if self.tasks:
+            weighted = sum(t.time_pct * t.score for t in self.tasks) / 100
+            return round(6.0 - weighted, 4)
+        assert self.task_resistance is not None
+        return self.task_resistance.value
+
+    @property
+    def pct_time_3plus(self) -> float | None:
+        if not self.tasks:
+            return None
+        return sum(t.time_pct for t in self.tasks if t.score >= 3)
+
+    @property
+    def barrier_sum(self) -> float:
+        if self.barriers:
+            return float(sum(b.score for b in self.barriers.values()))
+        assert self.barrier_total is not None
+        return self.barrier_total.value
+
+    @property
+    def baseline_evidence_total(self) -> float:
+        if self.evidence:
+            return float(sum(d.score for d in self.evidence.values()))
+        assert self.evidence_total is not None
+        return self.evidence_total.value
+
+    def lookup_keys(self) -> dict:
+        """The per-source keys in the shape the scrapers take."""
+        keys = self.lookup.model_dump(exclude_none=True)
+        keys["role_id"] = self.id
+        return keys
+
+
+class Catalogue(BaseModel):
+    roles: dict[str, Role]
+    hashes: dict[str, str]
+    files: dict[str, Path]
+
+    def __iter__(self):
+        return iter(self.roles.values())
+
+    def __len__(self) -> int:
+        return len(self.roles)
+
+    def get(self, role_id: str) -> Role:
+        from jobzone.errors import UnknownRoleError
+
+        try:
+            return self.roles[role_id]
+        except KeyError:
+            raise UnknownRoleError(f"unknown role {role_id!r}; known: {', '.join(sorted(self.roles))}") from None
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(document)"
+
+
+def content_hash(document: dict) -> str:
+    canonical = json.dumps(document, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_role_file(path: Path) -> tuple[Role, str]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise CatalogueError(f"{path}:{where} bad YAML: {getattr(exc, 'problem', exc)}") from None
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
+    if not isinstance(document, dict):
+        raise CatalogueError(f"{path}: expected a mapping at the top level")
+    try:
+        role = Role.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        kind = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise CatalogueError(f"{path}: {_field_path(first['loc'])}: {kind}{more}") from None
+    return role, content_hash(document)
+
+
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    directory = Path(directory or DEFAULT_CATALOGUE_DIR)
+    files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith(("_", "expert-claims")))
+    if not files:
+        raise CatalogueError(f"{directory}: no role files (*.yaml)")
+    roles: dict[str, Role] = {}
+    hashes: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in files:
+        role, digest = load_role_file(path)
+        if role.id in roles:
+            raise CatalogueError(f"{path}: id: duplicate id {role.id!r} (also in {origin[role.id]})")
+        roles[role.id], hashes[role.id], origin[role.id] = role, digest, path
+    return Catalogue(roles=roles, hashes=hashes, files=origin)

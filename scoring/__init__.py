@@ -1,0 +1,1 @@
+"""Scoring: pandera models, evidence metrics, the rubric, and the AIJRI formula."""

@@ -1,0 +1,1 @@
+"""DuckDB warehouse: schema, migrations, write semantics, history, publishing."""

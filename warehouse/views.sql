@@ -1,0 +1,113 @@
+-- Analyst-facing views and their data dictionary. Re-applied on every migration run:
+-- CREATE OR REPLACE drops a view's comments, so the COMMENTs follow each view here.
+
+CREATE OR REPLACE VIEW role_titles AS
+SELECT role_id, arg_max(title, first_loaded_at) AS title, arg_max(content_hash, first_loaded_at) AS catalogue_hash
+FROM catalogue_versions GROUP BY role_id;
+COMMENT ON VIEW role_titles IS 'Each role''s title and catalogue hash as most recently loaded.';
+COMMENT ON COLUMN role_titles.role_id IS 'Role slug, the id in roles/<id>.yaml.';
+COMMENT ON COLUMN role_titles.title IS 'Role title from the catalogue.';
+COMMENT ON COLUMN role_titles.catalogue_hash IS 'sha256 of the role document last loaded; an edit is a new version.';
+
+CREATE OR REPLACE VIEW score_history AS
+SELECT r.role_id, t.title, r.as_of, r.version, r.aijri, r.zone, r.sublabel, r.aijri_unrounded,
+       r.task_resistance, r.evidence_total, r.barrier_total, r.growth, r.pct_time_3plus, r.raw,
+       r.evidence_refreshed, r.override_aijri, r.methodology_version, r.rubric_version, r.run_id, r.created_at
+FROM aijri_results r LEFT JOIN role_titles t USING (role_id)
+QUALIFY row_number() OVER (PARTITION BY r.role_id, r.as_of ORDER BY r.version DESC) = 1;
+COMMENT ON VIEW score_history IS 'One row per role and as-of date: the newest version of that day''s AIJRI result.';
+COMMENT ON COLUMN score_history.role_id IS 'Role slug.';
+COMMENT ON COLUMN score_history.title IS 'Role title.';
+COMMENT ON COLUMN score_history.as_of IS 'The date the evidence describes.';
+COMMENT ON COLUMN score_history.version IS 'Result version for that day: 1, then +1 each time the inputs changed.';
+COMMENT ON COLUMN score_history.aijri IS 'Published AIJRI, 0-100, one decimal, rounded half-up.';
+COMMENT ON COLUMN score_history.zone IS 'Green >= 48, Yellow 25-47.9, Red < 25 (from the rounded figure).';
+COMMENT ON COLUMN score_history.sublabel IS 'Accelerated/Transforming (Green), Urgent/Moderate (Yellow), none (Red).';
+COMMENT ON COLUMN score_history.aijri_unrounded IS 'AIJRI before clamping and rounding.';
+COMMENT ON COLUMN score_history.task_resistance IS 'Task Resistance 1-5: 6 - sum(time share x task score).';
+COMMENT ON COLUMN score_history.evidence_total IS 'Sum of the five evidence dimensions, -10..10.';
+COMMENT ON COLUMN score_history.barrier_total IS 'Sum of the five barriers, 0..10.';
+COMMENT ON COLUMN score_history.growth IS 'AI growth correlation, -2..2.';
+COMMENT ON COLUMN score_history.pct_time_3plus IS 'Share of task time scoring 3+; null when the task table is not public.';
+COMMENT ON COLUMN score_history.raw IS 'TR x EM x BM x GM.';
+COMMENT ON COLUMN score_history.evidence_refreshed IS 'True when the evidence total was refreshed from data rather than published.';
+COMMENT ON COLUMN score_history.override_aijri IS 'Assessor override value in force, if any (shown beside the formula score).';
+COMMENT ON COLUMN score_history.methodology_version IS 'Version of scoring/method.toml that produced the result.';
+COMMENT ON COLUMN score_history.rubric_version IS 'Version of scoring/rubric.toml used for refreshed evidence.';
+COMMENT ON COLUMN score_history.run_id IS 'The run that wrote the result (see runs).';
+COMMENT ON COLUMN score_history.created_at IS 'When the result was written.';
+
+CREATE OR REPLACE VIEW latest_scores AS
+WITH h AS (
+    SELECT *, lag(aijri) OVER w AS previous_aijri, lag(zone) OVER w AS previous_zone,
+           lag(as_of) OVER w AS previous_as_of
+    FROM score_history WINDOW w AS (PARTITION BY role_id ORDER BY as_of)
+)
+SELECT role_id, title, as_of, aijri, zone, sublabel, previous_as_of, previous_aijri, previous_zone,
+       round(aijri - previous_aijri, 1) AS change, evidence_total, evidence_refreshed, task_resistance,
+       barrier_total, growth, override_aijri, methodology_version, rubric_version, run_id
+FROM h QUALIFY row_number() OVER (PARTITION BY role_id ORDER BY as_of DESC) = 1;
+COMMENT ON VIEW latest_scores IS 'Each role''s most recent AIJRI with the change since the previous as-of date.';
+COMMENT ON COLUMN latest_scores.role_id IS 'Role slug.';
+COMMENT ON COLUMN latest_scores.title IS 'Role title.';
+COMMENT ON COLUMN latest_scores.as_of IS 'Date of the latest result.';
+COMMENT ON COLUMN latest_scores.aijri IS 'Published AIJRI, 0-100, one decimal.';
+COMMENT ON COLUMN latest_scores.zone IS 'Green, Yellow or Red.';
+COMMENT ON COLUMN latest_scores.sublabel IS 'Zone sub-label, if any.';
+COMMENT ON COLUMN latest_scores.previous_as_of IS 'Date of the result before the latest one.';
+COMMENT ON COLUMN latest_scores.previous_aijri IS 'AIJRI on previous_as_of.';
+COMMENT ON COLUMN latest_scores.previous_zone IS 'Zone on previous_as_of.';
+COMMENT ON COLUMN latest_scores.change IS 'aijri - previous_aijri, in AIJRI points.';
+COMMENT ON COLUMN latest_scores.evidence_total IS 'Evidence total behind the latest score.';
+COMMENT ON COLUMN latest_scores.evidence_refreshed IS 'True when the evidence total came from data.';
+COMMENT ON COLUMN latest_scores.task_resistance IS 'Task Resistance.';
+COMMENT ON COLUMN latest_scores.barrier_total IS 'Barrier total.';
+COMMENT ON COLUMN latest_scores.growth IS 'AI growth correlation.';
+COMMENT ON COLUMN latest_scores.override_aijri IS 'Assessor override in force, if any.';
+COMMENT ON COLUMN latest_scores.methodology_version IS 'Methodology version.';
+COMMENT ON COLUMN latest_scores.rubric_version IS 'Rubric version.';
+COMMENT ON COLUMN latest_scores.run_id IS 'Run that wrote the result.';
+
+CREATE OR REPLACE VIEW zone_changes AS
+WITH h AS (
+    SELECT role_id, title, as_of, aijri, zone, sublabel,
+           lag(as_of) OVER w AS from_as_of, lag(aijri) OVER w AS from_aijri,
+           lag(zone) OVER w AS from_zone, lag(sublabel) OVER w AS from_sublabel
+    FROM score_history WINDOW w AS (PARTITION BY role_id ORDER BY as_of)
+)
+SELECT role_id, title, from_as_of, as_of, from_zone, zone AS to_zone, from_sublabel, sublabel AS to_sublabel,
+       from_aijri, aijri AS to_aijri, round(aijri - from_aijri, 1) AS change
+FROM h WHERE from_zone IS NOT NULL AND from_zone <> zone;
+COMMENT ON VIEW zone_changes IS 'Consecutive results of a role whose zone differs.';
+COMMENT ON COLUMN zone_changes.role_id IS 'Role slug.';
+COMMENT ON COLUMN zone_changes.title IS 'Role title.';
+COMMENT ON COLUMN zone_changes.from_as_of IS 'Date of the earlier result.';
+COMMENT ON COLUMN zone_changes.as_of IS 'Date of the result in the new zone.';
+COMMENT ON COLUMN zone_changes.from_zone IS 'Zone before the crossing.';
+COMMENT ON COLUMN zone_changes.to_zone IS 'Zone after the crossing.';
+COMMENT ON COLUMN zone_changes.from_sublabel IS 'Sub-label before.';
+COMMENT ON COLUMN zone_changes.to_sublabel IS 'Sub-label after.';
+COMMENT ON COLUMN zone_changes.from_aijri IS 'AIJRI before.';
+COMMENT ON COLUMN zone_changes.to_aijri IS 'AIJRI after.';
+COMMENT ON COLUMN zone_changes.change IS 'to_aijri - from_aijri.';
+
+CREATE OR REPLACE VIEW evidence_history AS
+SELECT role_id, dimension, as_of, version, score, origin, status, confidence, age_days, rationale,
+       inputs, rubric_version, rubric_score, run_id
+FROM evidence_scores
+QUALIFY row_number() OVER (PARTITION BY role_id, dimension, as_of ORDER BY version DESC) = 1;
+COMMENT ON VIEW evidence_history IS 'One row per role, dimension and as-of date: the newest evidence score.';
+COMMENT ON COLUMN evidence_history.role_id IS 'Role slug.';
+COMMENT ON COLUMN evidence_history.dimension IS 'job_posting_trends, company_actions, wage_trends, ai_tool_maturity or expert_consensus.';
+COMMENT ON COLUMN evidence_history.as_of IS 'Date the evidence describes.';
+COMMENT ON COLUMN evidence_history.version IS 'Version for that day.';
+COMMENT ON COLUMN evidence_history.score IS 'Dimension score, -2..2.';
+COMMENT ON COLUMN evidence_history.origin IS 'published (catalogue baseline), refreshed (from data), carried (last good value kept), override (assessor).';
+COMMENT ON COLUMN evidence_history.status IS 'Why: ok, insufficient_history, stale, no_lookup_key, quarantined, not_refreshed ...';
+COMMENT ON COLUMN evidence_history.confidence IS '0-1: independent signals, freshness and sample size.';
+COMMENT ON COLUMN evidence_history.age_days IS 'Age of the value in days when carried.';
+COMMENT ON COLUMN evidence_history.rationale IS 'One line a person can read: inputs, band, rubric version.';
+COMMENT ON COLUMN evidence_history.inputs IS 'The exact input values (JSON).';
+COMMENT ON COLUMN evidence_history.rubric_version IS 'Rubric version that scored it.';
+COMMENT ON COLUMN evidence_history.rubric_score IS 'The rubric score before an assessor override.';
+COMMENT ON COLUMN evidence_history.run_id IS 'Run that wrote it.';
