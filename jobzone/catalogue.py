@@ -239,9 +239,11 @@ def load_role_file(path: Path) -> tuple[Role, str]:
         role = Role.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        kind = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        kind = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise CatalogueError(f"{path}: {_field_path(first['loc'])}: {kind}{more}") from None
+        # Whole-document checks name their own field in the message.
+        where = f"{_field_path(first['loc'])}: " if first["loc"] else ""
+        raise CatalogueError(f"{path}: {where}{kind}{more}") from None
     return role, content_hash(document)
 
 

@@ -82,4 +82,7 @@ def write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> in
     except duckdb.Error as exc:
         raise WarehouseError(f"{table}: write failed: {exc}") from None
     finally:
-        con.unregister(view)
+        try:
+            con.unregister(view)
+        except duckdb.TransactionException:
+            pass  # the transaction is aborted; the caller's ROLLBACK drops the view with it

@@ -1,0 +1,64 @@
+import pytest
+import yaml
+
+from jobzone.catalogue import load_catalogue
+from jobzone.errors import CatalogueError
+
+
+def test_shipped_catalogue_is_valid(catalogue_dir):
+    cat = load_catalogue(catalogue_dir)
+    assert {"mlops-engineer", "devops-engineer", "cloud-architect"} <= set(cat.roles)
+    mlops = cat.get("mlops-engineer")
+    assert mlops.tr == 3.05 and mlops.pct_time_3plus == 70 and mlops.barrier_sum == 1
+    assert mlops.baseline_evidence_total == 5
+    devops = cat.get("devops-engineer")
+    assert not devops.has_task_table and devops.tr == 1.70 and devops.baseline_evidence_total == -5
+
+
+def _edit(catalogue_dir, role_id, mutate):
+    path = catalogue_dir / f"{role_id}.yaml"
+    doc = yaml.safe_load(path.read_text())
+    mutate(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("mutate,needle", [
+    (lambda d: d["tasks"][0].update(time_pct=25), "tasks: time_pct sums to 105"),
+    (lambda d: d["tasks"][1].update(score=6), "tasks.1.score"),
+    (lambda d: d.update(colour="blue"), "colour: unknown key"),
+    (lambda d: d["barriers"]["liability"].update(weight=2), "barriers.liability.weight: unknown key"),
+    (lambda d: d.pop("title"), "title: Field required"),
+    (lambda d: d["evidence"]["wage_trends"].update(score=3), "evidence.wage_trends.score"),
+    (lambda d: d["tasks"][0].update(involvement="MAYBE"), "tasks.0.involvement"),
+])
+def test_invalid_role_names_file_and_field(catalogue_dir, mutate, needle):
+    path = _edit(catalogue_dir, "mlops-engineer", mutate)
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(catalogue_dir)
+    assert str(path) in str(err.value) and needle in str(err.value)
+
+
+def test_bad_yaml_names_file_and_line(catalogue_dir):
+    path = catalogue_dir / "mlops-engineer.yaml"
+    path.write_text("id: mlops-engineer\ntitle: [unclosed\n")
+    with pytest.raises(CatalogueError, match=r"mlops-engineer\.yaml: line \d+ bad YAML"):
+        load_catalogue(catalogue_dir)
+
+
+def test_duplicate_id_is_rejected(catalogue_dir):
+    (catalogue_dir / "copy.yaml").write_text((catalogue_dir / "devops-engineer.yaml").read_text())
+    with pytest.raises(CatalogueError, match="duplicate id 'devops-engineer'"):
+        load_catalogue(catalogue_dir)
+
+
+def test_totals_only_role_needs_a_citation(catalogue_dir):
+    _edit(catalogue_dir, "devops-engineer", lambda d: d["task_resistance"].pop("citation"))
+    with pytest.raises(CatalogueError, match="task_resistance.citation: Field required"):
+        load_catalogue(catalogue_dir)
+
+
+def test_an_edit_changes_the_content_hash(catalogue_dir):
+    before = load_catalogue(catalogue_dir).hashes["mlops-engineer"]
+    _edit(catalogue_dir, "mlops-engineer", lambda d: d["tasks"][0].update(rationale="reworded"))
+    assert load_catalogue(catalogue_dir).hashes["mlops-engineer"] != before

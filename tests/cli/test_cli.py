@@ -1,0 +1,116 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from jobzone.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, ok=True):
+    result = runner.invoke(app, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output + result.stderr
+    return result
+
+
+def all_commands(group=app, prefix=()):
+    click_group = typer.main.get_command(group)
+    def walk(cmd, path):
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, path + (name,)) if hasattr(sub, "commands") else [path + (name,)]
+    return list(walk(click_group, prefix))
+
+
+def test_every_command_has_help():
+    commands = all_commands()
+    assert ("whatif",) in commands and ("roles", "validate") in commands
+    for path in commands:
+        result = run(*path, "--help")
+        assert "Usage:" in result.output
+        doc = typer.main.get_command(app)
+        for part in path:
+            doc = doc.commands[part]
+        assert doc.help, f"{' '.join(path)} has no help text"
+
+
+def test_whatif_json_has_every_field():
+    out = json.loads(run("whatif", "--task-resistance", "3.05", "--evidence", "5", "--barriers", "1",
+                         "--growth", "1", "--pct-time-3plus", "70", "--json").stdout)
+    assert out["aijri"] == 42.6 and out["zone"] == "Yellow" and out["sublabel"] == "Urgent"
+    assert round(out["raw"], 4) == 3.9199 and (out["em"], out["bm"], out["gm"]) == (1.2, 1.02, 1.05)
+    assert abs(out["aijri_unrounded"] - 42.6212) < 1e-4
+    assert out["methodology_version"] == "aijri-2026.1"
+    up = next(b for b in out["boundaries"] if b["direction"] == "up")
+    assert (up["to_zone"], up["aijri_points"], up["evidence_steps"]) == ("Green", 5.4, 4)
+
+
+@pytest.mark.parametrize("args", [
+    ("--task-resistance", "5.5", "--evidence", "0", "--barriers", "0", "--growth", "0"),
+    ("--task-resistance", "3", "--evidence", "-11", "--barriers", "0", "--growth", "0"),
+])
+def test_whatif_out_of_range_is_one_line_and_exit_2(args):
+    result = run("whatif", *args, ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+
+
+def test_score_then_rescore_adds_no_rows(home):
+    first = json.loads(run("score", "--as-of", "2026-11-26", "--json").stdout)
+    assert first["rows_added"] == 3
+    mlops = next(r for r in first["results"] if r["role_id"] == "mlops-engineer")
+    assert (mlops["aijri"], mlops["zone"], mlops["sublabel"]) == (42.6, "Yellow", "Urgent")
+    assert json.loads(run("score", "--as-of", "2026-11-26", "--json").stdout)["rows_added"] == 0
+    history = json.loads(run("history", "mlops-engineer", "--json").stdout)
+    assert [(h["as_of"][:10], h["aijri"]) for h in history] == [("2026-11-26", 42.6)]
+
+
+def test_bad_catalogue_is_rejected_and_nothing_is_written(home, catalogue_dir):
+    (catalogue_dir / "mlops-engineer.yaml").write_text(
+        (catalogue_dir / "mlops-engineer.yaml").read_text().replace("time_pct: 20", "time_pct: 30", 1))
+    result = run("score", "--catalogue", str(catalogue_dir), ok=False)
+    assert result.exit_code == 1
+    assert "mlops-engineer.yaml: tasks: time_pct sums to 110" in result.stderr
+    assert not home.warehouse.exists()
+    result = run("roles", "validate", "--catalogue", str(catalogue_dir), ok=False)
+    assert result.exit_code == 1 and "time_pct sums to 110" in result.stderr
+
+
+def test_roles_validate_json(catalogue_dir):
+    out = json.loads(run("roles", "validate", "--catalogue", str(catalogue_dir), "--json").stdout)
+    assert out["valid"] and {r["id"] for r in out["roles"]} >= {"mlops-engineer", "devops-engineer"}
+
+
+def test_sql_is_read_only(home):
+    run("score", "--as-of", "2026-11-26")
+    rows = json.loads(run("sql", "SELECT role_id, aijri FROM latest_scores ORDER BY role_id", "--json").stdout)
+    assert rows == [{"role_id": "cloud-architect", "aijri": 51.5}, {"role_id": "devops-engineer", "aijri": 10.7},
+                    {"role_id": "mlops-engineer", "aijri": 42.6}]
+    result = run("sql", "DELETE FROM aijri_results", ok=False)
+    assert result.exit_code == 1 and "read-only" in result.stderr
+    assert len(json.loads(run("sql", "SELECT * FROM aijri_results", "--json").stdout)) == 3
+
+
+def test_schema_prints_the_data_dictionary(home):
+    run("score", "--as-of", "2026-11-26")
+    views = {v["view"]: v for v in json.loads(run("schema", "--json").stdout)}
+    assert {"latest_scores", "score_history", "zone_changes", "evidence_history"} <= set(views)
+    for view in views.values():
+        assert view["comment"]
+        assert all(c["comment"] for c in view["columns"]), view["view"]
+
+
+def test_history_of_unknown_role_is_one_line(home):
+    run("score", "--as-of", "2026-11-26")
+    result = run("history", "nope", ok=False)
+    assert result.exit_code == 1 and result.stderr.strip() == f"error: no results for role 'nope' in {home.warehouse}"
+
+
+def test_console_script_is_installed(home):
+    out = subprocess.run([sys.executable, "-m", "jobzone.cli", "whatif", "--task-resistance", "1.7", "--evidence",
+                          "-5", "--barriers", "1", "--growth", "0", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)["aijri"] == 10.7
