@@ -1,0 +1,1 @@
+"""Fetch + parse, one package per source; every parser returns the long observation format."""

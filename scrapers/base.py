@@ -1,0 +1,226 @@
+"""Shared shapes of every source package: descriptors, requests, parse context, observations."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+#: The long observation format (ARCHITECTURE.md), in this order.
+OBSERVATION_COLUMNS: tuple[str, ...] = (
+    "source",
+    "series_key",
+    "subject",
+    "geography",
+    "metric",
+    "period_start",
+    "period_end",
+    "value",
+    "unit",
+    "detail",
+    "fetch_id",
+)
+_STR_COLUMNS = ("source", "series_key", "subject", "geography", "metric", "unit", "detail", "fetch_id")
+_DATE_COLUMNS = ("period_start", "period_end")
+
+#: Body keys that are secrets: kept out of request keys, reprs and logs.
+SECRET_BODY_KEYS = frozenset({"registrationkey", "api_key", "app_key"})
+
+
+class ScraperError(Exception):
+    """Base class of every error raised by the scrapers package."""
+
+
+class ParseError(ScraperError):
+    """A payload lacks an expected label/column. The message names it and the file/url."""
+
+
+class QuotaError(ParseError):
+    """The upstream API refused the request (quota, throttling): a recorded failure, not data."""
+
+
+class ClaimsValidationError(ParseError):
+    """The reviewed expert-claims YAML does not match its schema."""
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser knows besides the body: where it came from plus free per-request keys."""
+
+    url: str
+    source: str
+    fetched_at: datetime
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    encoding: str | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.extra.get(key, default)
+
+
+@dataclass
+class SourceRequest:
+    """One HTTP (or local file) fetch a source wants done.
+
+    ``key`` identifies the request across runs (the validators mapping is keyed by it): the URL
+    for GET, ``"POST <url>#<sha256 of the body without secrets>"`` for POST.
+    """
+
+    source: str
+    url: str
+    method: str = "GET"
+    json: Any = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    allowed_content_types: tuple[str, ...] = ()
+    max_bytes: int | None = None
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        if not self.key:
+            self.key = request_key(self.method, self.url, self.json)
+
+
+def request_key(method: str, url: str, body: Any = None) -> str:
+    if method.upper() == "GET" or body is None:
+        return url
+    public = {k: v for k, v in body.items() if k not in SECRET_BODY_KEYS} if isinstance(body, Mapping) else body
+    digest = hashlib.sha256(json.dumps(public, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{method.upper()} {url}#{digest}"
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Per-source inputs to ``requests_for`` besides the role lookups.
+
+    ``base_url`` overrides the source's real base URL (loopback demo/tests); ``options`` is the
+    source's table from settings.toml; ``env`` supplies secrets (defaults to ``os.environ``).
+    """
+
+    base_url: str | None = None
+    today: date | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] | None = None
+
+    def base(self, default: str) -> str:
+        return (self.base_url or default).rstrip("/")
+
+    def day(self) -> date:
+        return self.today or date.today()
+
+
+RequestsFor = Callable[[Sequence[Mapping[str, Any]], RequestOptions], list[SourceRequest]]
+Parser = Callable[[bytes, ParseContext], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Descriptor every source package exports as ``SOURCE``."""
+
+    name: str
+    licence: str
+    attribution: str
+    homepage: str
+    allowed_content_types: tuple[str, ...]
+    requests_for: RequestsFor
+    parse: Parser
+
+
+# --------------------------------------------------------------------------- observations
+
+
+def empty_observations() -> pd.DataFrame:
+    return observations_frame([])
+
+
+def observations_frame(rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """Build an observation frame with the canonical columns and dtypes.
+
+    Strings use pandas' ``str`` dtype (missing = NaN), dates are ``datetime.date`` objects
+    (object dtype, stored by DuckDB as DATE), ``value`` is float64 with NaN for "not published".
+    """
+    frame = pd.DataFrame(rows if isinstance(rows, Mapping) else list(rows))
+    for col in OBSERVATION_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = None
+    frame = frame.loc[:, list(OBSERVATION_COLUMNS)]
+    for col in _STR_COLUMNS:
+        # pandas 3: astype("str") keeps None/NaN as missing (NaN), it does not write "None".
+        frame[col] = frame[col].astype("str")
+    for col in _DATE_COLUMNS:
+        frame[col] = frame[col].astype("object")
+    frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
+    return frame.reset_index(drop=True)
+
+
+def check_observations(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Refuse a parser result that is not in the long format."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ParseError(f"{where}: parser returned {type(frame).__name__}, not a DataFrame")
+    if tuple(frame.columns) != OBSERVATION_COLUMNS:
+        raise ParseError(f"{where}: observation columns {list(frame.columns)} != {list(OBSERVATION_COLUMNS)}")
+    return frame
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def shift_months(day: date, months: int) -> date:
+    """Same day-of-month ``months`` later (earlier if negative), clamped to the month's end."""
+    total = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(total, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def as_list(value: Any) -> list[Any]:
+    """A lookup key may be missing, None, a scalar or a list."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if v not in (None, "")]
+    return [value]
+
+
+_DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
+                 "%d-%b-%Y", "%d-%b-%y", "%Y%m%d")
+
+
+def parse_date_flexible(text: str) -> date | None:
+    """ISO (optionally with a time), US ``M/D/YYYY`` / ``M/D/YY`` and a few spelled-out forms.
+
+    Slash dates are read month-first: every source using them here is American. Empty -> None;
+    anything else unreadable raises ValueError.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    iso = text.replace("T", " ").split(" ", 1)[0]
+    try:
+        return date.fromisoformat(iso)
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"unrecognised date {text!r}")
+
+
+def parse_count(text: str | None) -> float | None:
+    """Headcounts like ``16000.0``, ``1,213``: empty or non-numeric placeholders -> None, never 0."""
+    cleaned = (text or "").strip().replace(",", "")
+    if cleaned in ("", "-", "NA", "N/A", "nan", "NaN", "Unknown", "unknown"):
+        return None
+    return float(cleaned)

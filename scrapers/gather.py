@@ -1,0 +1,131 @@
+"""One night's collection: build every request, fetch politely, archive, parse what changed."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from scrapers.archive import RawArchive
+from scrapers.base import (
+    ParseContext,
+    RequestOptions,
+    ScraperError,
+    Source,
+    SourceRequest,
+    check_observations,
+    empty_observations,
+)
+from scrapers.http import OK, PARSE_ERROR, UNCHANGED, FetchResult, HttpSettings, Validator, Validators, fetch_many
+from scrapers.registry import get_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GatherResult:
+    """Every fetch record of the run plus the observations parsed from the changed bodies."""
+
+    fetches: list[FetchResult]
+    observations: pd.DataFrame
+    #: problems outside any single fetch (e.g. a source could not build its requests)
+    errors: list[str] = field(default_factory=list)
+
+    def validators(self) -> dict[str, Validator]:
+        """What to pass as ``validators`` next run: request key -> (etag, last_modified, sha256)."""
+        # parse_error is left out on purpose: the same body must be parsed again once the parser is fixed
+        return {f.key: f.validator() for f in self.fetches if f.outcome in (OK, UNCHANGED) and f.sha256}
+
+    def outcomes(self) -> Counter[str]:
+        return Counter(f.outcome for f in self.fetches)
+
+
+def _resolve(sources: Iterable[Source | str]) -> list[Source]:
+    return [s if isinstance(s, Source) else get_source(s) for s in sources]
+
+
+def build_requests(sources: Iterable[Source | str], roles_lookup: Sequence[Mapping[str, Any]],
+                   base_urls: Mapping[str, str] | None = None,
+                   source_options: Mapping[str, Mapping[str, Any]] | None = None,
+                   today: date | None = None, env: Mapping[str, str] | None = None,
+                   errors: list[str] | None = None) -> list[SourceRequest]:
+    """All requests of all sources (each source already dedupes its own URLs)."""
+    base_urls = base_urls or {}
+    source_options = source_options or {}
+    out: list[SourceRequest] = []
+    for source in _resolve(sources):
+        options = RequestOptions(base_url=base_urls.get(source.name), today=today,
+                                 options=source_options.get(source.name, {}), env=env)
+        try:
+            reqs = source.requests_for(roles_lookup, options)
+        except Exception as exc:  # noqa: BLE001 - one bad source must not stop the others
+            log.exception("%s: could not build requests", source.name)
+            if errors is None:
+                raise
+            errors.append(f"{source.name}: could not build requests: {type(exc).__name__}: {exc}")
+            continue
+        for req in reqs:
+            if not req.allowed_content_types:
+                req.allowed_content_types = source.allowed_content_types
+        out.extend(reqs)
+    return out
+
+
+def parse_result(source: Source, result: FetchResult) -> pd.DataFrame:
+    """Parse one ``ok`` fetch; a ScraperError turns the result into ``parse_error`` (in place)."""
+    assert result.body is not None
+    req = result.request
+    context = ParseContext(url=result.url, source=source.name, fetched_at=result.fetched_at,
+                           extra=dict(req.context) if req is not None else {}, encoding=result.encoding)
+    try:
+        frame = check_observations(source.parse(result.body, context), result.url)
+    except ScraperError as exc:
+        result.outcome, result.detail = PARSE_ERROR, str(exc)
+        return empty_observations()
+    except Exception as exc:  # noqa: BLE001 - a parser bug is recorded, not fatal for the night
+        log.exception("%s: parser crashed on %s", source.name, result.url)
+        result.outcome, result.detail = PARSE_ERROR, f"parser crashed: {type(exc).__name__}: {exc}"
+        return empty_observations()
+    frame = frame.copy()
+    frame["fetch_id"] = pd.Series([result.fetch_id] * len(frame), dtype="str", index=frame.index)
+    return frame
+
+
+def gather(sources: Iterable[Source | str], roles_lookup: Sequence[Mapping[str, Any]],
+           http_settings: HttpSettings | None = None, validators: Validators | None = None,
+           archive: RawArchive | None = None, base_urls: Mapping[str, str] | None = None, *,
+           source_options: Mapping[str, Mapping[str, Any]] | None = None, today: date | None = None,
+           env: Mapping[str, str] | None = None) -> GatherResult:
+    """Fetch (hosts concurrently, each host politely in sequence), archive, parse changed bodies.
+
+    ``base_urls`` maps a source name to a base URL replacing the real one (see
+    ``scrapers.loopback.sample_base_urls``); ``validators`` is the previous run's
+    ``GatherResult.validators()``. Unchanged bodies are not parsed. ``fetch_id`` of every
+    observation is its ``FetchResult.fetch_id`` (uuid5 of request key + fetched_at).
+    """
+    resolved = _resolve(sources)
+    by_name = {s.name: s for s in resolved}
+    errors: list[str] = []
+    reqs = build_requests(resolved, roles_lookup, base_urls, source_options, today, env, errors)
+    results = fetch_many(reqs, http_settings or HttpSettings(), validators)
+    frames: list[pd.DataFrame] = []
+    for result in results:
+        if result.outcome != OK or result.body is None:
+            continue
+        if archive is not None:
+            archive.put(result.body)  # archived before parsing, so a parse_error body can be replayed
+        frame = parse_result(by_name[result.source], result)
+        if len(frame):
+            frames.append(frame)
+        if archive is not None:
+            result.body = None  # the archive has it; do not hold every body in memory
+    observations = pd.concat(frames, ignore_index=True) if frames else empty_observations()
+    for result in results:
+        if result.outcome not in (OK, UNCHANGED):
+            log.warning("%s %s: %s (%s)", result.source, result.url, result.outcome, result.detail)
+    return GatherResult(fetches=results, observations=observations, errors=errors)

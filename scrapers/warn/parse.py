@@ -1,0 +1,78 @@
+"""Parse WARN notices (Big Local News processed schema, or a raw state file with aliases)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+
+import pandas as pd
+
+from scrapers.base import ParseContext, ParseError, observations_frame, parse_count, parse_date_flexible
+from scrapers.warn import settings as S
+
+
+def _columns(header: list[str], context: ParseContext) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for canonical, names in S.COLUMN_ALIASES.items():
+        for name in names:
+            if name in header:
+                found[canonical] = name
+                break
+    missing = [c for c in S.REQUIRED if c not in found]
+    if missing:
+        raise ParseError(f"warn: CSV lacks column(s) {missing} (accepted names "
+                         f"{[S.COLUMN_ALIASES[c] for c in missing]}, header {header}) in {context.url}")
+    if "postal_code" not in found and not context.get("postal_code"):
+        raise ParseError(f"warn: no 'postal_code' column and no postal_code in the request context ({context.url})")
+    return found
+
+
+def normalise_company(name: str) -> str:
+    """Lower-case words only: "Oracle America, Inc." -> "oracle america inc"."""
+    return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+
+
+def _watch(context: ParseContext):
+    """A predicate for the company watch-list (word-boundary match); None = keep every notice."""
+    names = [normalise_company(str(n)) for n in context.get("companies") or [] if str(n).strip()]
+    if not names:
+        return None
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+    return lambda company: bool(pattern.search(normalise_company(company)))
+
+
+def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
+    text = io.StringIO(body.decode(context.encoding or "utf-8-sig", errors="replace"), newline="")
+    reader = csv.DictReader(text)
+    header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    col = _columns(header, context)
+    watched = _watch(context)
+    rows = []
+    for n, rec in enumerate(reader, start=2):
+        company = " ".join((rec.get(col["company"]) or "").split())
+        if not company or (watched is not None and not watched(company)):
+            continue
+        where = f"line {n} of {context.url}"
+        try:
+            day = parse_date_flexible(rec.get(col["notice_date"]) or "")
+        except ValueError as exc:
+            raise ParseError(f"warn: {exc} in column {col['notice_date']!r} at {where}") from None
+        if day is None:
+            continue
+        raw_jobs = rec.get(col["jobs"])
+        try:
+            jobs = parse_count(raw_jobs)  # empty `jobs` = unknown headcount -> null, never 0
+        except ValueError:
+            raise ParseError(f"warn: bad {col['jobs']!r} value {raw_jobs!r} at {where}") from None
+        state = (rec.get(col.get("postal_code", ""), "") or context.get("postal_code") or "").strip().upper()
+        hash_id = (rec.get(col.get("hash_id", ""), "") or "").strip() or hashlib.sha1(
+            "\x1f".join(str(rec.get(h, "")) for h in header).encode()).hexdigest()
+        rows.append({
+            "source": "warn", "series_key": f"warn:{state}:{hash_id[:16]}", "subject": company,
+            "geography": state, "metric": "layoff_headcount", "period_start": day, "period_end": day,
+            "value": jobs, "unit": "count", "detail": state,
+        })
+    return observations_frame(rows)
