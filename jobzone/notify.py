@@ -1,0 +1,311 @@
+"""Alert delivery: record each alert once in the `alerts` table, then deliver it with Apprise.
+
+* `record_alerts` inserts only alert_ids the table does not hold yet, so a rerun of the same
+  night adds nothing and never resets a delivered alert.
+* `deliver_pending` sends every alert whose status is `pending` or `failed`; the outcome is
+  written back per alert (status `delivered`/`failed`, attempts + 1, last_error), so a failed
+  delivery is retried on the next call and nothing is sent twice after success.
+* With no URL configured an alert is `logged`: it lives in the table and the run summary only.
+
+The Apprise URLs (JOBZONE_ALERT_URLS) are secrets: they are never written to the warehouse, a
+log record, an error message or the site. Errors name a target by its position and scheme only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+from urllib.parse import unquote, urlsplit
+
+import duckdb
+import pandas as pd
+
+from scoring.alerts import Alert, AlertPolicy, detect_source_failures, zone_alerts
+from warehouse.db import transaction
+from warehouse.store import write
+
+log = logging.getLogger(__name__)
+
+URLS_ENV = "JOBZONE_ALERT_URLS"
+EVENT_ZONE = "jobzone.role.zone-changed"
+EVENT_SUBLABEL = "jobzone.role.sublabel-changed"
+EVENT_SOURCE = "jobzone.source.health-changed"
+_EVENT_NAMESPACE = uuid.UUID("6f1c51c4-5b8e-4d0b-9f59-5d7e3c1a2b90")
+_ALERT_COLUMNS = ("alert_id", "kind", "subject", "as_of", "from_state", "to_state", "from_aijri", "to_aijri",
+                  "message", "status", "attempts", "last_error", "run_id", "created_at", "delivered_at")
+_MAX_ERROR = 500
+
+Emit = Callable[..., Any]
+
+
+# --------------------------------------------------------------------------- configuration
+
+def alert_urls(env: Mapping[str, str] | None = None) -> list[str]:
+    """The Apprise URLs from JOBZONE_ALERT_URLS (space and/or comma separated)."""
+    raw = (os.environ if env is None else env).get(URLS_ENV, "") or ""
+    return [u for u in re.split(r"[\s,]+", raw.strip()) if u]
+
+
+def role_page_link(role_id: str, site_base_url: str = "", site_dir: Path | None = None) -> str | None:
+    """Where a role's page lives: `site_base_url` + roles/<id>.html, else the local site path."""
+    if site_base_url:
+        return f"{site_base_url.rstrip('/')}/roles/{role_id}.html"
+    if site_dir is not None:
+        return str(Path(site_dir) / "roles" / f"{role_id}.html")
+    return None
+
+
+def alert_cursor(con: duckdb.DuckDBPyConnection, *, kinds: Sequence[str] = ("nightly",),
+                 exclude_run_id: str | None = None) -> date | None:
+    """The as-of date of the last finished run of these kinds: alerts firing after it are new.
+
+    None (no finished run yet) means "from the beginning of the history".
+    """
+    marks = ", ".join("?" for _ in kinds)
+    (value,) = con.execute(
+        f"SELECT max(as_of) FROM runs WHERE kind IN ({marks}) AND status IN ('completed', 'degraded')"
+        " AND run_id IS DISTINCT FROM ?", [*kinds, exclude_run_id]).fetchone()
+    return value
+
+
+# --------------------------------------------------------------------------- detection + recording
+
+def detect_alerts(con: duckdb.DuckDBPyConnection, policy: AlertPolicy | None = None, *,
+                  since: date | None = None, site_base_url: str = "",
+                  site_dir: Path | None = None) -> list[Alert]:
+    """Read the history views and run the pure detectors (zone, sub-label, source health)."""
+    policy = policy or AlertPolicy.from_settings()
+    history = con.execute(
+        "SELECT role_id, title, as_of, aijri, zone, sublabel FROM score_history ORDER BY role_id, as_of").df()
+    evidence = con.execute(
+        "SELECT role_id, dimension, as_of, score FROM evidence_history ORDER BY role_id, dimension, as_of").df()
+    health = con.execute(
+        "SELECT source, run_id, as_of, requests, ok, unchanged, failed, outcomes FROM source_health").df()
+    link = lambda rid: role_page_link(rid, site_base_url, site_dir)  # noqa: E731
+    return (zone_alerts(history, evidence, policy, since=since, link_for=link)
+            + detect_source_failures(health, policy, since=since))
+
+
+def record_alerts(con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert], *,
+                  run_id: str | None = None) -> list[Alert]:
+    """Insert the alerts the table does not hold yet (status `pending`); returns those."""
+    if not alerts:
+        return []
+    ids = [a.alert_id for a in alerts]
+    marks = ", ".join("?" for _ in ids)
+    held = {r[0] for r in con.execute(f"SELECT alert_id FROM alerts WHERE alert_id IN ({marks})", ids).fetchall()}
+    new: list[Alert] = []
+    for a in alerts:
+        if a.alert_id not in held and a.alert_id not in {n.alert_id for n in new}:
+            new.append(a)
+    if new:
+        now = datetime.now(timezone.utc)
+        frame = pd.DataFrame([{**a.row(), "status": "pending", "attempts": 0, "last_error": None,
+                               "run_id": run_id, "created_at": now, "delivered_at": None} for a in new])
+        with transaction(con):
+            write(con, "alerts", frame)
+    return new
+
+
+# --------------------------------------------------------------------------- delivery
+
+def deliver_pending(con: duckdb.DuckDBPyConnection, urls: Sequence[str] | None, *,
+                    emit: Emit | None = None, timeout: float = 30.0,
+                    now: Callable[[], datetime] | None = None) -> list[dict]:
+    """Deliver every `pending` or `failed` alert; returns one summary dict per alert handled.
+
+    `urls`: Apprise URLs (Slack, Teams, mailto, json://, jsons:// ...). Empty: alerts are
+    `logged`. `emit`: optional hook called once per crossing, e.g. `prefect.events.emit_event`
+    (event name `jobzone.role.zone-changed`, resource id `jobzone.role.<id>`).
+    """
+    urls = [u for u in (urls or []) if u]
+    clock = now or (lambda: datetime.now(timezone.utc))
+    rows = _fetch_rows(con, "status IN ('pending', 'failed')")
+    summaries = []
+    for row in rows:
+        if row["attempts"] == 0 and emit is not None:
+            _emit_once(emit, row)
+        if not urls:
+            row.update(status="logged", last_error=None)
+        else:
+            ok, error = send(urls, _title(row), row["message"], timeout=timeout)
+            row["attempts"] = int(row["attempts"]) + 1
+            if ok:
+                row.update(status="delivered", last_error=None, delivered_at=clock())
+            else:
+                row.update(status="failed", last_error=error)
+        with transaction(con):
+            write(con, "alerts", pd.DataFrame([row]))
+        summaries.append({k: row[k] for k in ("alert_id", "kind", "subject", "as_of", "from_state", "to_state",
+                                             "status", "attempts", "last_error", "message")})
+        level = logging.WARNING if row["status"] == "failed" else logging.INFO
+        log.log(level, "alert %s %s %s: %s", row["alert_id"][:12], row["kind"], row["subject"], row["status"])
+    return summaries
+
+
+def process_alerts(con: duckdb.DuckDBPyConnection, *, policy: AlertPolicy | None = None,
+                   since: date | None = None, run_id: str | None = None, urls: Sequence[str] | None = None,
+                   site_base_url: str = "", site_dir: Path | None = None,
+                   emit: Emit | None = None) -> dict:
+    """detect → record → deliver, for the nightly flow's summary.
+
+    `urls` defaults to JOBZONE_ALERT_URLS. Retries of earlier failures go out in the same call.
+    """
+    found = detect_alerts(con, policy, since=since, site_base_url=site_base_url, site_dir=site_dir)
+    new = record_alerts(con, found, run_id=run_id)
+    delivered = deliver_pending(con, alert_urls() if urls is None else urls, emit=emit)
+    return {"detected": len(found), "new": [a.alert_id for a in new], "handled": delivered}
+
+
+def send(urls: Sequence[str], title: str, body: str, *, timeout: float = 30.0) -> tuple[bool, str | None]:
+    """Send one message to every URL; (all delivered, redacted error summary or None)."""
+    import apprise
+
+    errors: list[str] = []
+    secrets = _secret_fragments(urls)
+    with _redacted_apprise_logs(secrets):
+        for i, url in enumerate(urls, 1):
+            label = f"target {i} ({_scheme(url)})"
+            asset = apprise.AppriseAsset(storage_mode="memory")
+            ap = apprise.Apprise(asset=asset)
+            try:
+                added = ap.add(url)
+            except Exception:  # noqa: BLE001 - a bad URL must not leak into the message
+                added = False
+            if not added:
+                errors.append(f"{label}: not a usable Apprise URL")
+                continue
+            try:
+                result = ap.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT, timeout=timeout)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"{label}: {type(exc).__name__}: {_redact(str(exc), secrets)}")
+                continue
+            if not result:
+                detail = "; ".join(_redact(e.message, secrets) for e in _logs(result)
+                                   if e.level in ("WARNING", "ERROR", "CRITICAL"))
+                errors.append(f"{label}: {detail or 'not delivered'}")
+    if not errors:
+        return True, None
+    return False, _redact("; ".join(errors), secrets)[:_MAX_ERROR]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _title(row: Mapping[str, Any]) -> str:
+    if row["kind"] == "source_health":
+        return f"jobzone: source {row['subject']} {row['to_state']}"
+    what = "zone" if row["kind"] == "zone" else "sub-label"
+    return f"jobzone: {row['subject']} {what} {row['from_state']} -> {row['to_state']}"
+
+
+def _emit_once(emit: Emit, row: Mapping[str, Any]) -> None:
+    kind = row["kind"]
+    if kind == "source_health":
+        event, resource_id = EVENT_SOURCE, f"jobzone.source.{row['subject']}"
+    else:
+        event = EVENT_ZONE if kind == "zone" else EVENT_SUBLABEL
+        resource_id = f"jobzone.role.{row['subject']}"
+    payload = {k: _jsonable(row[k]) for k in ("alert_id", "kind", "as_of", "from_state", "to_state",
+                                               "from_aijri", "to_aijri", "message")}
+    try:
+        emit(event=event, resource={"prefect.resource.id": resource_id, "prefect.resource.name": str(row["subject"])},
+             payload=payload, id=uuid.uuid5(_EVENT_NAMESPACE, row["alert_id"]))
+    except Exception as exc:  # noqa: BLE001 - an event hook never breaks delivery
+        log.warning("alert %s: emit hook failed: %s", row["alert_id"][:12], type(exc).__name__)
+
+
+def _fetch_rows(con: duckdb.DuckDBPyConnection, where: str) -> list[dict]:
+    cursor = con.execute(f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts WHERE {where}"
+                         " ORDER BY as_of, created_at, alert_id")
+    return [dict(zip(_ALERT_COLUMNS, r)) for r in cursor.fetchall()]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _logs(result: Any) -> list:
+    try:
+        return list(result.logs())
+    except Exception:  # noqa: BLE001 - older result objects have no logs
+        return []
+
+
+def _scheme(url: str) -> str:
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", url)
+    return match.group(1).lower() if match else "?"
+
+
+def _secret_fragments(urls: Sequence[str]) -> list[str]:
+    """Everything in the URLs that could identify or authorise a target, longest first."""
+    found: set[str] = set()
+    for url in urls:
+        found.add(url)
+        found.add(url.split("://", 1)[-1])
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        for piece in (parts.netloc, parts.hostname, parts.username, parts.password, parts.path, parts.query,
+                      parts.fragment):
+            if piece:
+                found.add(piece)
+                found.add(unquote(piece))
+        for segment in re.split(r"[/?&=#:@,]+", url.split("://", 1)[-1]):
+            if len(segment) >= 4:
+                found.add(segment)
+                found.add(unquote(segment))
+    return sorted((f for f in found if f and len(f) >= 3), key=len, reverse=True)
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for s in secrets:
+        if s in text:
+            text = text.replace(s, "***")
+    return text
+
+
+class _RedactFilter(logging.Filter):
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001
+            message = str(record.msg)
+        record.msg, record.args = _redact(message, self.secrets), ()
+        return True
+
+
+#: Loggers that can see a target's host, path or credentials while a message is sent.
+_SCRUBBED_LOGGERS = ("apprise", "urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry",
+                     "requests", "smtplib")
+
+
+@contextmanager
+def _redacted_apprise_logs(secrets: Sequence[str]) -> Iterator[None]:
+    """Apprise logs hosts (and URLs at DEBUG), urllib3 logs host:port and the request path at
+    DEBUG: scrub the secrets from every record those loggers emit while we send."""
+    flt = _RedactFilter(secrets)
+    loggers = [logging.getLogger(name) for name in _SCRUBBED_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(flt)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(flt)
+
+
+__all__ = ["URLS_ENV", "EVENT_ZONE", "alert_urls", "role_page_link", "alert_cursor", "detect_alerts",
+           "record_alerts", "deliver_pending", "process_alerts", "send"]

@@ -1,0 +1,163 @@
+"""The static site: content, escaping, attributions, JSON, single-point charts and the atomic swap."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from site_helpers import GENERATED_AT, PAYLOAD, build_warehouse
+from warehouse.site import render as render_mod
+from warehouse.site.render import render_site, sources_of, normalise_attributions, swap_dir
+
+
+def read(site, rel: str) -> str:
+    return (site["dir"] / rel).read_text(encoding="utf-8")
+
+
+def test_files_are_pages_json_and_css_only(site):
+    rel = sorted(str(p.relative_to(site["dir"])) for p in site["files"])
+    assert rel == ["index.html", "index.json",
+                   "roles/cloud-architect.html", "roles/cloud-architect.json",
+                   "roles/devops-engineer.html", "roles/devops-engineer.json",
+                   "roles/mlops-engineer.html", "roles/mlops-engineer.json", "style.css"]
+    leftovers = [p.name for p in site["root"].iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    assert leftovers == []
+
+
+def test_index_lists_every_role_with_score_zone_change_and_sparkline(site):
+    html = read(site, "index.html")
+    for title in ("MLOps Engineer", "DevOps Engineer", "Cloud Architect"):
+        assert title in html
+    row = re.search(r'<tr class="zone-yellow" data-role="mlops-engineer">(.*?)</tr>', html, re.S).group(1)
+    assert ">42.6<" in row and "Yellow (Urgent)" in row and "+1.6" in row and 'href="roles/mlops-engineer.html"' in row
+    points = re.search(r'<polyline points="([^"]+)"', row).group(1).split()
+    assert len(points) == 5
+    assert "<title>MLOps Engineer: AIJRI history: 42.6 on 2026-11-17" in row
+
+
+def test_role_page_follows_the_card(site):
+    html = read(site, "roles/mlops-engineer.html")
+    assert "Protective principles" in html and "Goal-Setting &amp; Moral Judgment" in html and "2/9" in html
+    assert "Task Resistance = 6.00 − 2.95 = <strong>3.05</strong>" in html
+    assert "25 % displacement, 65 % augmentation, 10 % not involved" in html
+    evidence = re.search(r'<table id="evidence-table">(.*?)</table>', html, re.S).group(1)
+    assert evidence.count("<tr class=\"origin-") == 5
+    assert "Liability/Accountability" in html and "Barrier total: <strong>1</strong>" in html
+    assert "EM = 1.20, BM = 1.02, GM = 1.05" in html
+    assert "3.05 × 1.20 × 1.02 × 1.05 = 3.9199" in html
+    assert "(3.9199 − 0.54) / 7.93 × 100 = <strong>42.6</strong>" in html
+    assert "Zone: <strong>Yellow (Urgent)</strong>" in html and "70 % ≥ 40 % of task time scores 3+" in html
+    assert re.search(r"To <strong>Green</strong> \(up, boundary 48\):\s+\+5\.4 AIJRI points; evidence \+3\.23", html)
+    assert "To <strong>Red</strong>" in html
+    chart = re.search(r'<svg class="chart" id="history-chart".*?</svg>', html, re.S).group(0)
+    assert len(re.search(r'<polyline class="line" points="([^"]+)"', chart).group(1).split()) == 5
+    assert chart.count('<circle class="point') == 5
+    assert 'aria-labelledby="history-chart-title history-chart-desc"' in chart
+    assert "<title>2026-11-20: 41.0 (Yellow (Urgent))</title>" in chart
+
+
+def test_scraped_strings_are_escaped_never_markup(site):
+    html = read(site, "roles/mlops-engineer.html")
+    assert PAYLOAD not in html
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;&lt;img src=x onerror=" in html
+    assert "<script" not in html and "<img" not in html
+
+
+def test_attributions_in_footer_and_beside_evidence(site):
+    html = read(site, "roles/mlops-engineer.html")
+    footer = html[html.index('<footer class="site-footer">'):]
+    for text in ("Source: IT Jobs Watch (CC BY-NC-SA 4.0)", "Source: Indeed Hiring Lab (CC BY 4.0)",
+                 "U.S. Bureau of Labor Statistics (US public domain)", "FRED, Federal Reserve Bank of St. Louis"):
+        assert text in footer
+    wage = re.search(r'data-dimension="wage_trends">(.*?)</tr>', html, re.S).group(1)
+    assert "Source: IT Jobs Watch (CC BY-NC-SA 4.0)" in wage and "FRED" in wage
+    postings = re.search(r'data-dimension="job_posting_trends">(.*?)</tr>', html, re.S).group(1)
+    assert "Source: IT Jobs Watch (CC BY-NC-SA 4.0)" in postings
+    assert "Source: IT Jobs Watch" in read(site, "index.html")
+
+
+def test_totals_only_role_says_task_table_not_public(site):
+    html = read(site, "roles/devops-engineer.html")
+    assert "Task table not public" in html and "jobzonerisk.com DevOps Engineer card (published TR)" in html
+    assert "Per-dimension evidence not public" in html and "Barrier breakdown not public" in html
+    assert "1.70 × 0.80 × 1.02 × 1.00 = 1.3872" in html and "Zone: <strong>Red</strong>" in html
+
+
+def test_role_json_for_machines(site):
+    data = json.loads(read(site, "roles/mlops-engineer.json"))
+    assert data["latest"]["aijri"] == 42.6 and data["latest"]["zone"] == "Yellow"
+    assert data["calculation"]["raw"] == pytest.approx(3.91986)
+    assert [e["dimension"] for e in data["evidence"]] == ["job_posting_trends", "company_actions", "wage_trends",
+                                                         "ai_tool_maturity", "expert_consensus"]
+    assert data["evidence"][2]["rationale"].endswith(PAYLOAD)  # JSON carries the data, as data
+    assert [h["aijri"] for h in data["history"]] == [42.6, 44.3, 44.3, 41.0, 42.6]
+    assert data["history"][0]["as_of"] == "2026-11-17"
+    index = json.loads(read(site, "index.json"))
+    assert {r["id"] for r in index["roles"]} == {"mlops-engineer", "devops-engineer", "cloud-architect"}
+
+
+def test_single_point_history_and_catalogue_from_the_warehouse(tmp_path):
+    con, _ = build_warehouse(tmp_path / "w.duckdb", nights=[date(2026, 11, 21)], refreshed={})
+    try:
+        render_site(con, None, tmp_path / "site", GENERATED_AT)  # catalogue read from catalogue_versions
+    finally:
+        con.close()
+    html = (tmp_path / "site" / "roles" / "mlops-engineer.html").read_text()
+    chart = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
+    assert len(re.search(r'<polyline class="line" points="([^"]+)"', chart).group(1).split()) == 1
+    assert chart.count('<circle class="point') == 1 and "first result" in html
+    assert "Task Resistance = 6.00 − 2.95" in html
+
+
+def test_render_from_a_path_and_swap_keeps_the_old_site_on_failure(tmp_path, site, catalogue, monkeypatch):
+    out = tmp_path / "site"
+    render_site(site["warehouse"], catalogue, out, GENERATED_AT)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(render_mod, "build_site", boom)
+    with pytest.raises(RuntimeError):
+        render_site(site["warehouse"], catalogue, out, GENERATED_AT)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_swap_dir_and_interrupted_swap_recovery(tmp_path):
+    live, new = tmp_path / "site", tmp_path / "site.tmp-0000beef"
+    live.mkdir(), new.mkdir()
+    (live / "a").write_text("old"), (new / "a").write_text("new")
+    swap_dir(new, live)
+    assert (live / "a").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    # A crash between the two renames leaves only site.old-*: the next build puts it back first.
+    (tmp_path / "site").rename(tmp_path / "site.old-0000cafe")
+    render_mod.clean_leftovers(live)
+    assert (live / "a").read_text() == "new"
+
+
+def test_sources_detection_and_attribution_overrides():
+    sources = normalise_attributions(None)
+    assert sources_of({"inputs": '{"series_key": "bls:OEU123"}', "rationale": None}, sources) == ["bls"]
+    assert sources_of({"inputs": None, "rationale": "Indeed Hiring Lab GB index"}, sources) == ["indeed"]
+    assert sources_of({"inputs": '{"source": "nope"}', "rationale": "indeedx"}, sources) == []
+
+    @dataclass
+    class Descriptor:  # the shape of scrapers.base.Source
+        name: str
+        licence: str
+        attribution: str
+        homepage: str
+
+    merged = normalise_attributions({
+        "itjobswatch": Descriptor("itjobswatch", "CC BY-NC-SA 4.0", "Source: IT Jobs Watch", "https://www.itjobswatch.co.uk/"),
+        "adzuna": {"name": "Adzuna", "licence": "by consent", "homepage": "javascript:alert(1)"},
+    })
+    assert merged["itjobswatch"]["text"] == "Source: IT Jobs Watch (CC BY-NC-SA 4.0)"
+    assert merged["itjobswatch"]["name"] == "IT Jobs Watch"
+    assert merged["adzuna"]["text"] == "Source: Adzuna (by consent)"
+    assert render_mod._web_url(merged["adzuna"]["homepage"]) is None
