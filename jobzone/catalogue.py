@@ -199,6 +199,7 @@ class Catalogue(BaseModel):
     roles: dict[str, Role]
     hashes: dict[str, str]
     files: dict[str, Path]
+    errors: list[str] = []  # lenient loads only: the files that were skipped, and why
 
     def __iter__(self):
         return iter(self.roles.values())
@@ -247,7 +248,13 @@ def load_role_file(path: Path) -> tuple[Role, str]:
     return role, content_hash(document)
 
 
-def load_catalogue(directory: Path | None = None) -> Catalogue:
+def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Catalogue:
+    """Load and validate every role file.
+
+    strict (the CLI's `roles validate`, `score`): the first bad file raises. Lenient (the
+    nightly): a bad file is skipped and reported in `errors`, so one analyst's broken edit
+    does not stop the night for every other role; the skipped role's history stands.
+    """
     directory = Path(directory or DEFAULT_CATALOGUE_DIR)
     files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith(("_", "expert-claims")))
     if not files:
@@ -255,9 +262,18 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     roles: dict[str, Role] = {}
     hashes: dict[str, str] = {}
     origin: dict[str, Path] = {}
+    errors: list[str] = []
     for path in files:
-        role, digest = load_role_file(path)
-        if role.id in roles:
-            raise CatalogueError(f"{path}: id: duplicate id {role.id!r} (also in {origin[role.id]})")
+        try:
+            role, digest = load_role_file(path)
+            if role.id in roles:
+                raise CatalogueError(f"{path}: id: duplicate id {role.id!r} (also in {origin[role.id]})")
+        except CatalogueError as exc:
+            if strict:
+                raise
+            errors.append(str(exc))
+            continue
         roles[role.id], hashes[role.id], origin[role.id] = role, digest, path
-    return Catalogue(roles=roles, hashes=hashes, files=origin)
+    if not roles:
+        raise CatalogueError(f"{directory}: no valid role files; first error: {errors[0]}")
+    return Catalogue(roles=roles, hashes=hashes, files=origin, errors=errors)

@@ -20,6 +20,8 @@ app = typer.Typer(help="jobzone: keep AI Job Resistance Index scores true, night
                   pretty_exceptions_enable=False, add_completion=False)
 roles_app = typer.Typer(help="The role catalogue (roles/*.yaml).", no_args_is_help=True)
 app.add_typer(roles_app, name="roles")
+source_app = typer.Typer(help="The data sources: licences, and parsing saved payloads.", no_args_is_help=True)
+app.add_typer(source_app, name="source")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
@@ -103,6 +105,61 @@ def roles_list(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool = Jso
     rows = [{"id": r.id, "title": r.title, "seniority": r.seniority, "lookup": r.lookup.model_dump(exclude_none=True)}
             for r in load_catalogue(catalogue_dir)]
     emit_json(rows) if as_json else print_table(rows)
+
+
+# --- sources ---------------------------------------------------------------------------
+@source_app.command("list")
+@one_line_errors
+def source_list(as_json: bool = JsonOpt) -> None:
+    """Each source with its licence and the attribution carried into everything we publish."""
+    from scrapers.registry import SOURCES
+
+    rows = [{"source": s.name, "licence": s.licence, "attribution": s.attribution, "homepage": s.homepage}
+            for s in SOURCES.values()]
+    emit_json(rows) if as_json else print_table(rows)
+
+
+@source_app.command("parse")
+@one_line_errors
+def source_parse(
+    source: str = typer.Argument(..., help="Source name (see `jobzone source list`)."),
+    file: Path = typer.Argument(..., help="A saved payload (HTML, CSV, JSON, YAML)."),
+    url: Optional[str] = typer.Option(None, "--url", help="The URL it was fetched from (parsers read slug/kind "
+                                                         "or series id from it); default: the file path."),
+    context: list[str] = typer.Option([], "--context", help="Extra parse context as key=value (repeatable); "
+                                                           "comma-separated values become lists."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Parse a saved payload and print its observations: what to run when a site changes its layout."""
+    from datetime import datetime, timezone
+
+    from scrapers.base import ParseContext, ScraperError
+    from scrapers.registry import get_source
+
+    try:
+        src = get_source(source)
+        body = file.read_bytes()
+    except ScraperError as exc:
+        raise JobzoneError(str(exc)) from None
+    except OSError as exc:
+        raise JobzoneError(f"{file}: cannot read: {exc.strerror}") from None
+    extra: dict[str, Any] = {}
+    for item in context:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise JobzoneError(f"--context {item!r}: expected key=value")
+        extra[key] = value.split(",") if "," in value else value
+    ctx = ParseContext(url=url or str(file), source=src.name, fetched_at=datetime.now(timezone.utc), extra=extra)
+    try:
+        frame = src.parse(body, ctx)
+    except ScraperError as exc:
+        raise JobzoneError(f"{file}: {exc}") from None
+    rows = records(frame.drop(columns=["fetch_id"]))
+    if as_json:
+        emit_json(rows)
+    else:
+        print_table(rows[:200], title=f"{len(rows)} observations from {file}"
+                    + (" (first 200)" if len(rows) > 200 else ""))
 
 
 # --- scoring ---------------------------------------------------------------------------
@@ -226,6 +283,98 @@ def schema(as_json: bool = JsonOpt) -> None:
         console.print(f"[bold]{view['view']}[/bold]: {view['comment']}")
         for col in view["columns"]:
             console.print(f"  {col['column']:<22} {col['type']:<10} {col['comment']}")
+
+
+# --- the nightly --------------------------------------------------------------------
+def _quiet_prefect(home: Home) -> None:
+    """Prefect reads its settings at import: set them before anything imports it."""
+    import os
+
+    os.environ.setdefault("PREFECT_HOME", str(home.root / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+@app.command()
+@one_line_errors
+def run(
+    demo: bool = typer.Option(False, "--demo", help="Run offline on the bundled real samples, served on loopback."),
+    samples: Optional[Path] = typer.Option(None, "--samples", help="With --demo: a samples directory of the same layout."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; demo: [demo] as_of)."),
+    catalogue_dir: Optional[Path] = CatalogueOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Run the nightly flow once, now: gather, refresh evidence, score, publish, alert."""
+    if samples and not demo:
+        raise JobzoneError("--samples needs --demo")
+    if samples and not Path(samples).is_dir():
+        raise JobzoneError(f"--samples: {samples} is not a directory")
+    if as_of:
+        _parse_date(as_of)
+    home = state.home
+    _quiet_prefect(home)
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from flows.nightly import nightly
+    from jobzone import progress
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console,
+                  disable=as_json) as bar:
+        tasks: dict[str, Any] = {}
+
+        def on_stage(name: str, status: str, detail: str) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=1)
+            mark = {"done": "[green]✓[/green]", "failed": "[red]✗[/red]"}.get(status, "…")
+            bar.update(tasks[name], description=f"{mark} {name}: {detail or status}",
+                       completed=1 if status in ("done", "failed") else 0)
+
+        progress.listen(on_stage)
+        try:
+            summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
+                              as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
+                              config=state.config)
+        finally:
+            progress.listen(None)
+    if as_json:
+        emit_json(summary)
+        return
+    rows = [{"role": rid, "aijri": s["aijri"], "zone": s["zone"], "sublabel": s["sublabel"]}
+            for rid, s in summary["score"]["scores"].items()]
+    print_table(rows, title=f"{summary['kind']} run {summary['run_id']} as of {summary['as_of']}: {summary['status']}")
+    for line in summary.get("report_lines", []):
+        console.print(line, markup=False, highlight=False)
+
+
+@app.command()
+@one_line_errors
+def replay(
+    since: Optional[str] = typer.Option(None, "--since", help="Only bodies fetched on or after this date."),
+    apply: bool = typer.Option(False, "--apply", help="Write observations the warehouse does not hold yet "
+                                                      "(e.g. bodies that failed to parse before a parser fix)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Re-parse the raw archive with today's parsers, offline, and compare with what is stored."""
+    from jobzone.replay import replay as run_replay
+    from jobzone.stages import new_run_id
+    from scrapers.archive import RawArchive
+    from warehouse.db import open_warehouse
+
+    home = state.home
+    day = _parse_date(since) if since else None
+    with open_warehouse(home.warehouse, read_only=not apply) as con:
+        report = run_replay(con, RawArchive(home.raw), day, apply=apply, run_id=new_run_id("replay"))
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console.print(f"replayed {report.fetches} archived bodies → {report.observations} observations: "
+                  f"{report.identical} identical, {report.changed} changed, {report.quarantined} quarantined, "
+                  f"{report.new} not in the warehouse" + (f" ({report.written} written)" if apply else ""))
+    for line in report.errors:
+        console.print(f"  parse error: {line}", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -69,9 +69,18 @@ def current_evidence(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFram
 
 
 def load_catalogue_stage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, run_id: str) -> int:
+    """Record the catalogue as loaded; a new or edited role also seeds its published evidence.
+
+    Only new catalogue versions seed: re-seeding every run would stack a `published` version
+    on top of evidence refreshed for the same date.
+    """
+    held = {(r, h) for r, h in con.execute("SELECT role_id, content_hash FROM catalogue_versions").fetchall()}
+    fresh = [rid for rid in catalogue.roles if (rid, catalogue.hashes[rid]) not in held]
     with transaction(con):
         added = write(con, "catalogue_versions", catalogue_frame(catalogue, run_id))
-        write(con, "evidence_scores", baseline_evidence_frame(catalogue, run_id))
+        baseline = baseline_evidence_frame(catalogue, run_id)
+        if len(baseline):
+            write(con, "evidence_scores", baseline[baseline["role_id"].isin(fresh)])
     return added
 
 

@@ -109,9 +109,20 @@ def gather(sources: Iterable[Source | str], roles_lookup: Sequence[Mapping[str, 
     observation is its ``FetchResult.fetch_id`` (uuid5 of request key + fetched_at).
     """
     resolved = _resolve(sources)
-    by_name = {s.name: s for s in resolved}
     errors: list[str] = []
     reqs = build_requests(resolved, roles_lookup, base_urls, source_options, today, env, errors)
+    result = collect(reqs, resolved, http_settings, validators, archive)
+    result.errors[:0] = errors
+    return result
+
+
+def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http_settings: HttpSettings | None = None,
+            validators: Validators | None = None, archive: RawArchive | None = None) -> GatherResult:
+    """Fetch prebuilt requests (hosts concurrently, each host politely), archive, parse changed bodies.
+
+    The nightly flow calls this once per host so that each host is one coarse Prefect task.
+    """
+    by_name = {s.name: s for s in _resolve(sources)}
     results = fetch_many(reqs, http_settings or HttpSettings(), validators)
     frames: list[pd.DataFrame] = []
     for result in results:
@@ -128,4 +139,4 @@ def gather(sources: Iterable[Source | str], roles_lookup: Sequence[Mapping[str, 
     for result in results:
         if result.outcome not in (OK, UNCHANGED):
             log.warning("%s %s: %s (%s)", result.source, result.url, result.outcome, result.detail)
-    return GatherResult(fetches=results, observations=observations, errors=errors)
+    return GatherResult(fetches=results, observations=observations, errors=[])
