@@ -351,6 +351,104 @@ def run(
 
 @app.command()
 @one_line_errors
+def explain(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."),
+            as_of: Optional[str] = typer.Option(None, "--as-of", help="Explain the result on or before this date."),
+            as_json: bool = JsonOpt) -> None:
+    """Trace a published AIJRI to its dimensions, rubric bands, metrics, observations and raw bytes."""
+    from scoring.rubric import load_rubric
+    from warehouse.db import open_warehouse
+    from warehouse.lineage import explain as walk
+
+    rubric = load_rubric()
+    feeds = {dim: list(spec.inputs) for dim, spec in rubric.dimensions.items()}
+    home = state.home
+    with open_warehouse(home.warehouse, read_only=True) as con:
+        doc = walk(con, role, _parse_date(as_of) if as_of else None, feeds)
+    if as_json:
+        emit_json(doc)
+        return
+    r = doc["result"]
+    label = f"{r['zone']} ({r['sublabel']})" if r.get("sublabel") else r["zone"]
+    out = [f"{r['title']} — AIJRI {r['aijri']:.1f}, {label}, as of {r['as_of']}",
+           f"  {r['task_resistance']:g} × EM {r['em']:.2f} (evidence {r['evidence_total']:+g}) × BM {r['bm']:.2f} "
+           f"(barriers {r['barrier_total']:g}) × GM {r['gm']:.2f} (growth {r['growth']:+g}) = {r['raw']:.4f} "
+           f"→ {r['aijri_unrounded']:.4f} → {r['aijri']:.1f}   [{r['methodology_version']}, "
+           f"{r['rubric_version'] or 'no rubric: published evidence'}, run {r['run_id']}]", ""]
+    for d in doc["dimensions"]:
+        score = "—" if d["score"] is None else f"{d['score']:+d}"
+        conf = "" if d.get("confidence") is None else f", confidence {d['confidence']:.2f}"
+        out.append(f"{d['dimension']:<19} {score:>3}  {d['origin']}{conf} ({d.get('status') or ''}, as of {d.get('as_of')})")
+        if d.get("rationale"):
+            out.append(f"    {d['rationale']}")
+        for m in d["metrics"]:
+            value = "null" if m["value"] is None else f"{m['value']:.4g}"
+            out.append(f"    metric {m['metric']} = {value} {m['unit'] or ''} [{m['status']}] "
+                       f"from {m['observation_count']} observation(s)")
+            for o in m["observations"]:
+                out.append(f"      ← {o['source']} {o['observed_metric']} {o['period_end']} = {o['observed_value']}"
+                           f" {o['observed_unit'] or ''} ({o['series_key']})")
+            for f in m["fetches"]:
+                out.append(f"      ← fetched {f['url']} at {f['fetched_at']}, sha256 {f['sha256']}")
+    for line in out:
+        console.print(line, markup=False, highlight=False)
+
+
+@app.command()
+@one_line_errors
+def serve(
+    demo: bool = typer.Option(False, "--demo", help="Scheduled runs use the bundled samples (offline)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port for the local Prefect server (default: free port)."),
+    catalogue_dir: Optional[Path] = CatalogueOpt,
+) -> None:
+    """Serve the nightly schedule: a Prefect deployment with the configured cron, until stopped.
+
+    With PREFECT_API_URL unset, a local `prefect server start` on 127.0.0.1 is started first
+    (cron schedules only fire on a real server) and stopped on exit.
+    """
+    import os
+    import signal
+    import subprocess
+
+    from jobzone.settings import load_settings
+
+    home = state.home
+    settings = load_settings(state.config)
+    _quiet_prefect(home)
+    sched = settings.schedule
+    cmd = [sys.executable, "-m", "flows.serve", "--deployment", sched["deployment"], "--cron", sched["cron"],
+           "--timezone", sched["timezone"], "--home", str(home.root)]
+    cmd += ["--demo"] if demo else []
+    cmd += ["--config", str(settings.path)] if state.config else []
+    cmd += ["--catalogue", str(catalogue_dir)] if catalogue_dir else []
+
+    def run_server_child(env: dict) -> int:
+        child = subprocess.Popen(cmd, env=env)
+
+        def stop(signum, frame):  # forward, then let the child pause nothing and exit
+            child.send_signal(signal.SIGTERM)
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGTERM)
+            return child.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    err_console.print(f"serving deployment nightly/{sched['deployment']}: cron {sched['cron']!r} ({sched['timezone']})")
+    if os.environ.get("PREFECT_API_URL"):
+        raise typer.Exit(run_server_child(dict(os.environ)))
+    from flows.server import local_prefect_server
+
+    with local_prefect_server(port, log_path=home.root / "prefect-server.log") as api_url:
+        err_console.print(f"local Prefect server: {api_url} (log: {home.root / 'prefect-server.log'})")
+        code = run_server_child(dict(os.environ, PREFECT_API_URL=api_url))
+    raise typer.Exit(code)
+
+
+@app.command()
+@one_line_errors
 def replay(
     since: Optional[str] = typer.Option(None, "--since", help="Only bodies fetched on or after this date."),
     apply: bool = typer.Option(False, "--apply", help="Write observations the warehouse does not hold yet "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-ANALYST_VIEWS = ("latest_scores", "score_history", "zone_changes", "evidence_history", "role_titles")
+ANALYST_VIEWS = ("latest_scores", "score_history", "zone_changes", "evidence_history", "lineage", "role_titles")
 
 
 def data_dictionary(con: duckdb.DuckDBPyConnection) -> list[dict]:

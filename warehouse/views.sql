@@ -111,3 +111,37 @@ COMMENT ON COLUMN evidence_history.inputs IS 'The exact input values (JSON).';
 COMMENT ON COLUMN evidence_history.rubric_version IS 'Rubric version that scored it.';
 COMMENT ON COLUMN evidence_history.rubric_score IS 'The rubric score before an assessor override.';
 COMMENT ON COLUMN evidence_history.run_id IS 'Run that wrote it.';
+
+CREATE OR REPLACE VIEW lineage AS
+WITH m AS (
+    SELECT role_id, metric AS derived_metric, as_of, value AS metric_value, status AS metric_status,
+           unnest(from_json(lineage, '[{"fetch_id": "VARCHAR", "series_key": "VARCHAR", "subject": "VARCHAR",
+                                        "metric": "VARCHAR", "period_end": "DATE", "source": "VARCHAR"}]')) AS o
+    FROM metrics
+    QUALIFY row_number() OVER (PARTITION BY role_id, metric, as_of ORDER BY version DESC) = 1
+)
+SELECT m.role_id, m.as_of, m.derived_metric, m.metric_value, m.metric_status,
+       o.source, o.series_key, o.subject, o.metric AS observed_metric, o.period_end, obs.value AS observed_value,
+       obs.unit AS observed_unit, o.fetch_id, f.url, f.fetched_at, f.sha256, f.bytes
+FROM m
+LEFT JOIN observations obs ON obs.fetch_id = o.fetch_id AND obs.series_key = o.series_key
+     AND obs.subject = o.subject AND obs.metric = o.metric AND obs.period_end = o.period_end
+LEFT JOIN fetches f ON f.fetch_id = o.fetch_id;
+COMMENT ON VIEW lineage IS 'From each derived metric back to the observations it used and the fetch (URL, time, sha256 of the raw bytes) they came from.';
+COMMENT ON COLUMN lineage.role_id IS 'Role slug.';
+COMMENT ON COLUMN lineage.as_of IS 'Date of the metric.';
+COMMENT ON COLUMN lineage.derived_metric IS 'Derived metric (postings_yoy_role, layoff_headcount_change, ...).';
+COMMENT ON COLUMN lineage.metric_value IS 'Value of the derived metric.';
+COMMENT ON COLUMN lineage.metric_status IS 'ok, insufficient_history, stale, ...';
+COMMENT ON COLUMN lineage.source IS 'Source package of the observation.';
+COMMENT ON COLUMN lineage.series_key IS 'Series the observation belongs to.';
+COMMENT ON COLUMN lineage.subject IS 'What the observation is about (slug, sector, company, series id).';
+COMMENT ON COLUMN lineage.observed_metric IS 'Observation metric (postings, median_salary, ...).';
+COMMENT ON COLUMN lineage.period_end IS 'End of the observation period.';
+COMMENT ON COLUMN lineage.observed_value IS 'The observed value as parsed from the raw bytes.';
+COMMENT ON COLUMN lineage.observed_unit IS 'Unit of the observed value.';
+COMMENT ON COLUMN lineage.fetch_id IS 'The fetch the observation was parsed from.';
+COMMENT ON COLUMN lineage.url IS 'Requested URL (POST bodies are identified by a hash).';
+COMMENT ON COLUMN lineage.fetched_at IS 'When the raw bytes were fetched.';
+COMMENT ON COLUMN lineage.sha256 IS 'sha256 of the raw bytes; the body is in the raw archive under this name.';
+COMMENT ON COLUMN lineage.bytes IS 'Size of the raw body.';

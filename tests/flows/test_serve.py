@@ -1,0 +1,77 @@
+"""`jobzone serve` for real: a loopback Prefect server, the deployment and its cron, one run."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_serve_registers_the_cron_deployment_and_a_triggered_run_completes(tmp_path):
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_RUNNER_POLL_FREQUENCY="2")
+    env.pop("PREFECT_API_URL", None)
+    home = tmp_path / "home"
+    serve = subprocess.Popen([sys.executable, "-m", "jobzone.cli", "--home", str(home), "serve", "--demo",
+                              "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+    try:
+        def deployment():
+            try:
+                r = requests.post(f"{api}/deployments/filter", json={}, timeout=5)
+            except requests.RequestException:
+                return None
+            found = [d for d in r.json() if d["name"] == "nightly"] if r.ok else []
+            return found[0] if found else None
+
+        dep = _wait(deployment, 180, "the nightly deployment")
+        assert dep["paused"] is False
+        schedules = dep["schedules"]
+        assert [(s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in schedules] == [
+            ("0 2 * * *", "Europe/London", True)]
+        assert dep["parameters"]["demo"] is True
+
+        run = requests.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={}, timeout=10).json()
+
+        def finished():
+            state = requests.get(f"{api}/flow_runs/{run['id']}", timeout=5).json()["state"]
+            return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        state = _wait(finished, 240, "the triggered run")
+        assert state["type"] == "COMPLETED", state
+        assert (home / "published" / "warehouse.duckdb").exists()
+        assert (home / "site" / "roles" / "mlops-engineer.html").exists()
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        try:
+            out, _ = serve.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            out, _ = serve.communicate()
+    # The local server was stopped with it: nothing listens on the port any more.
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{api}/health", timeout=2)
+    assert "serving deployment nightly/nightly" in out
