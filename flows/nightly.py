@@ -76,7 +76,9 @@ def nightly(home: str | None = None, demo: bool = False, samples: str | None = N
         plan = night.plan(home=home, as_of=as_of, catalogue_dir=catalogue, config=config, base_urls=base_urls,
                           demo=demo)
         # quote(): the plan holds frames and models that Prefect need not walk for upstream futures.
-        futures = {host: collect_host.submit(quote(plan), host) for host in plan.hosts}
+        retrying = collect_host.with_options(retries=int(plan.settings.flow.get("host_retries", 2)),
+                                             retry_delay_seconds=plan.settings.flow.get("host_retry_delays", [5, 30]))
+        futures = {host: retrying.submit(quote(plan), host) for host in plan.hosts}
         gathered = []
         for host, future in futures.items():
             try:

@@ -76,6 +76,15 @@ def print_table(rows: list[dict], title: str | None = None, columns: list[str] |
 
 
 def records(frame) -> list[dict]:
+    import pandas as pd
+
+    frame = frame.copy()
+    for col in frame.columns:
+        # DuckDB DATE columns arrive as midnight timestamps; print them as dates.
+        if pd.api.types.is_datetime64_any_dtype(frame[col]) and getattr(frame[col].dt, "tz", None) is None:
+            values = frame[col].dropna()
+            if (values == values.dt.normalize()).all():
+                frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     return json.loads(frame.to_json(orient="records", date_format="iso", default_handler=str))
 
 
@@ -391,6 +400,50 @@ def explain(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
                 out.append(f"      ← fetched {f['url']} at {f['fetched_at']}, sha256 {f['sha256']}")
     for line in out:
         console.print(line, markup=False, highlight=False)
+
+
+@app.command()
+@one_line_errors
+def backtest(
+    start: str = typer.Option(..., "--from", help="First as-of date (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--to", help="Last as-of date (YYYY-MM-DD)."),
+    step_days: int = typer.Option(7, "--step-days", min=1, help="Days between replayed as-of dates."),
+    reversal_days: int = typer.Option(30, "--reversal-days", min=1, help="A crossing undone within this many days "
+                                                                          "counts as noise."),
+    catalogue_dir: Optional[Path] = CatalogueOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Replay the rubric over the archived observation history: evidence/AIJRI path, crossings, noise rate."""
+    from jobzone.catalogue import load_catalogue
+    from scoring.backtest import backtest as run_backtest
+    from warehouse.db import open_warehouse
+
+    first, last = _parse_date(start), _parse_date(end)
+    if last < first:
+        raise JobzoneError(f"--to {last} is before --from {first}")
+    catalogue = load_catalogue(catalogue_dir)
+    with open_warehouse(state.home.warehouse, read_only=True) as con:
+        history = con.execute(
+            "SELECT source, series_key, subject, geography, metric, period_start, period_end, value, unit, detail,"
+            " fetch_id FROM observations").df()
+    if history.empty:
+        raise JobzoneError(f"{state.home.warehouse}: no observations yet; run `jobzone run` (or --demo) first")
+    result = run_backtest(history, catalogue, None, first, last, step_days, reversal_days=reversal_days)
+    if as_json:
+        emit_json({"summary": records(result.summary), "crossings": records(result.crossings),
+                   "path": records(result.path)})
+        return
+    print_table(records(result.summary), title=f"backtest {first} → {last}, every {step_days} d")
+    if len(result.crossings):
+        print_table(records(result.crossings), title="zone crossings the rubric would have caused")
+    for role_id, g in result.path.groupby("role_id"):
+        steps = [f"{pd_date(a)} {z[0]}{v:.1f}(e{int(e):+d})" for a, z, v, e in
+                 zip(g["as_of"], g["zone"], g["aijri"], g["evidence_total"])]
+        console.print(f"{role_id}: " + "  ".join(steps), markup=False, highlight=False)
+
+
+def pd_date(value: Any) -> str:
+    return str(value)[:10]
 
 
 @app.command()

@@ -83,6 +83,20 @@ def _host_of(req: SourceRequest) -> str:
     return netloc or "local-files"
 
 
+def _stable_keys(requests: list[SourceRequest], base_urls: dict[str, str]) -> None:
+    """Key conditional-GET state by source, not by a server's address.
+
+    The demo's loopback server gets a new port every run; keyed by URL, a night over
+    unchanged samples would look like a night of new pages and re-parse everything.
+    """
+    for req in requests:
+        base = base_urls.get(req.source)
+        if base and req.key.startswith(base):
+            req.key = f"{req.source}:{req.key[len(base):]}"
+        elif base and req.key.startswith(f"{req.method} {base}"):
+            req.key = f"{req.method} {req.source}:{req.key[len(req.method) + 1 + len(base):]}"
+
+
 def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config: str | None,
          base_urls: dict[str, str], demo: bool = False) -> NightPlan:
     progress.stage("plan", "running")
@@ -102,12 +116,12 @@ def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config:
         validators = {url: Validator(etag, lm, sha) for url, etag, lm, sha in con.execute(
             "SELECT url, etag, last_modified, sha256 FROM http_validators").fetchall()}
     options = {name: dict(table) for name, table in settings.sources.items()}
-    claims = (Path(catalogue_dir) if catalogue_dir else None)
-    if claims and (claims / "expert-claims.yaml").exists():
-        options.setdefault("claims", {})["path"] = str(claims / "expert-claims.yaml")
+    if catalogue_dir:  # the reviewed claims travel with the catalogue they cite
+        options.setdefault("claims", {})["path"] = str(Path(catalogue_dir) / "expert-claims.yaml")
     errors = list(catalogue.errors)
     requests = build_requests(list(SOURCES.values()), [r.lookup_keys() for r in catalogue], base_urls, options,
                               today=day, errors=errors)
+    _stable_keys(requests, base_urls)
     by_host: dict[str, list[SourceRequest]] = {}
     for req in requests:
         by_host.setdefault(_host_of(req), []).append(req)
@@ -132,10 +146,10 @@ def collect_host(plan: NightPlan, host: str) -> GatherResult:
 
 def _fetch_rows(fetches: list[FetchResult], run_id: str) -> pd.DataFrame:
     return pd.DataFrame([{
-        "fetch_id": f.fetch_id, "run_id": run_id, "source": f.source, "url": f.key, "status": f.status,
+        "fetch_id": f.fetch_id, "run_id": run_id, "source": f.source, "url": f.url, "status": f.status,
         "outcome": f.outcome, "etag": f.etag, "last_modified": f.last_modified, "content_type": f.content_type,
         "fetched_at": f.fetched_at, "bytes": f.bytes, "sha256": f.sha256, "encoding": f.encoding,
-        "replacements": f.replacements, "detail": f.detail, "request_url": f.url,
+        "replacements": f.replacements, "detail": f.detail, "request_key": f.key,
         "context": json.dumps(dict(f.request.context) if f.request is not None else {}, default=str)}
         for f in fetches])
 
@@ -179,9 +193,13 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
     frames = [g.observations for g in gathered if len(g.observations)]
     tonight = pd.concat(frames, ignore_index=True) if frames else None
     with open_warehouse(plan.home.warehouse) as con:
+        # A request that failed tonight contributes nothing, old or new: its dimensions carry
+        # (marked, with their age) rather than being re-derived from yesterday's rows.
+        failed = sorted({f.key for g in gathered for f in g.fetches if f.outcome in FAILED_OUTCOMES})
         history = con.execute(
-            "SELECT source, series_key, subject, geography, metric, period_start, period_end, value, unit, detail,"
-            " fetch_id FROM observations").df()
+            "SELECT o.source, o.series_key, o.subject, o.geography, o.metric, o.period_start, o.period_end, o.value,"
+            " o.unit, o.detail, o.fetch_id FROM observations o JOIN fetches f USING (fetch_id)"
+            " WHERE NOT list_contains(?, f.request_key) ORDER BY o.loaded_at", [failed]).df()
         previous = current_evidence(con, plan.as_of)
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id)
         with transaction(con):

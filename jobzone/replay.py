@@ -36,7 +36,7 @@ class ReplayReport:
 def reparse(con: duckdb.DuckDBPyConnection, archive: RawArchive, since: date | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Every archived body fetched since `since`, parsed again with the context it was fetched with."""
     rows = con.execute(
-        "SELECT fetch_id, source, coalesce(request_url, url) AS url, sha256, fetched_at, encoding, context"
+        "SELECT fetch_id, source, url, sha256, fetched_at, encoding, context"
         " FROM fetches WHERE outcome IN ('ok', 'parse_error') AND sha256 IS NOT NULL"
         " AND (? IS NULL OR fetched_at >= ?) ORDER BY fetched_at", [since, since]).fetchall()
     frames, errors = [], []
@@ -75,7 +75,7 @@ def replay(con: duckdb.DuckDBPyConnection, archive: RawArchive, since: date | No
             LEFT JOIN (SELECT DISTINCT fetch_id, series_key, metric, period_end FROM quarantine) q
                  ON q.fetch_id = r.fetch_id AND q.series_key = r.series_key AND q.metric = r.metric
                  AND q.period_end = CAST(r.period_end AS DATE)
-        """).fetchone()
+        """).fetchall()[0]
     finally:
         con.unregister("_replayed")
     report.identical, report.changed, report.quarantined, report.new = map(int, counts)

@@ -20,6 +20,7 @@ class Settings:
     alerts: dict
     demo: dict
     sources: dict = field(default_factory=dict)
+    flow: dict = field(default_factory=dict)
     path: Path = field(default=DEFAULT_SETTINGS_FILE)
 
 
@@ -33,6 +34,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         raise ConfigError(f"{chosen}: bad TOML: {exc}") from None
     try:
         return Settings(http=raw["http"], schedule=raw["schedule"], alerts=raw["alerts"],
-                        demo=raw.get("demo", {}), sources=raw.get("sources", {}), path=chosen)
+                        demo=raw.get("demo", {}), sources=raw.get("sources", {}),
+                        flow=raw.get("flow", {}), path=chosen)
     except KeyError as exc:
         raise ConfigError(f"{chosen}: missing section [{exc.args[0]}]") from None

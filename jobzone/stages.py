@@ -31,7 +31,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, as_of: dat
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, summary: dict) -> None:
-    started = con.execute("SELECT kind, started_at, as_of FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    started = con.execute("SELECT kind, started_at, as_of FROM runs WHERE run_id = ?", [run_id]).fetchall()[0]
     kind, started_at, as_of = started
     with transaction(con):
         write(con, "runs", pd.DataFrame([{

@@ -77,7 +77,7 @@ def write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> in
                    f"      QUALIFY row_number() OVER (PARTITION BY {keys}) = 1) n "
                    f"LEFT JOIN ({latest}) l ON {_key_match(spec.key, 'l', 'n')} "
                    f"WHERE l.content_hash IS DISTINCT FROM n.content_hash")
-        (count,) = con.execute(sql).fetchone()
+        ((count,),) = con.execute(sql).fetchall()
         return int(count)
     except duckdb.Error as exc:
         raise WarehouseError(f"{table}: write failed: {exc}") from None

@@ -62,3 +62,10 @@ def test_an_edit_changes_the_content_hash(catalogue_dir):
     before = load_catalogue(catalogue_dir).hashes["mlops-engineer"]
     _edit(catalogue_dir, "mlops-engineer", lambda d: d["tasks"][0].update(rationale="reworded"))
     assert load_catalogue(catalogue_dir).hashes["mlops-engineer"] != before
+
+
+def test_lenient_load_skips_the_bad_file_and_reports_it(catalogue_dir):
+    path = _edit(catalogue_dir, "cloud-architect", lambda d: d.update(growth={"score": 7}))
+    cat = load_catalogue(catalogue_dir, strict=False)
+    assert set(cat.roles) == {"mlops-engineer", "devops-engineer"}
+    assert len(cat.errors) == 1 and str(path) in cat.errors[0] and "growth.score" in cat.errors[0]

@@ -1,0 +1,533 @@
+"""Pandera models for every frame the evidence refresh reads or writes, and the
+validation step that splits a night's observations into good rows and quarantine.
+
+Every model coerces (DuckDB hands pandas 3 NaN-bearing, nullable or microsecond dtypes)
+and is validated lazily, so one report lists every failure. Row checks are written to
+survive uncoerced input (they coerce inside), so one bad cell fails its own row, never
+the whole batch; only failures pandera cannot pin to a row (a missing column, say) send
+the whole (source, fetch) batch to quarantine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from jobzone.catalogue import DIMENSIONS
+
+# --- vocabularies (ARCHITECTURE.md "Observations") ------------------------------------------
+OBSERVATION_COLUMNS = [
+    "source", "series_key", "subject", "geography", "metric", "period_start", "period_end",
+    "value", "unit", "detail", "fetch_id",
+]
+SOURCES = ("itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "claims")
+# The ARCHITECTURE units, plus hourly rates (FRED AHETPI, BLS hourly OEWS) which the long
+# format needs but the table does not list.
+UNITS = ("count", "GBP/year", "GBP/day", "USD/year", "index", "pct", "fraction", "rank", "direction",
+         "USD/hour", "GBP/hour")
+
+# metric -> allowed units (None: any unit in UNITS). A metric missing here is unknown to its source.
+SOURCE_METRICS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "itjobswatch": {
+        "postings": ("count",), "postings_share_pct": ("pct",), "rank": ("rank",),
+        "salaries_quoted": ("count",), "median_salary": ("GBP/year",), "median_daily_rate": ("GBP/day",),
+        "median_yoy_pct": ("pct",), "postings_yoy_pct": ("pct",),
+        "salary_p10": ("GBP/year", "GBP/day"), "salary_p25": ("GBP/year", "GBP/day"),
+        "salary_p75": ("GBP/year", "GBP/day"), "salary_p90": ("GBP/year", "GBP/day"),
+        "median_salary_ex_london": ("GBP/year", "GBP/day"),
+    },
+    "indeed": {
+        "postings_index": ("index",), "new_postings_index": ("index",),
+        "sector_postings_index": ("index",), "sector_new_postings_index": ("index",),
+        "posted_wage_growth_yoy": ("fraction",), "ai_share_postings": ("pct",),
+    },
+    "bls": {"cpi_index": ("index",), "cpi_yoy_pct": ("pct",)},  # + oews_* (pattern below)
+    "fred": {"cpi_index": ("index",), "avg_hourly_earnings": None, "job_openings": None},
+    "layoffs": {"layoff_headcount": ("count",)},
+    "warn": {"layoff_headcount": ("count",)},
+    "claims": {"expert_claim": ("direction",)},
+}
+ITJW_PAY_BANDS = {"GBP/year": (15_000, 400_000), "GBP/day": (50, 5_000)}
+BLS_OEWS_PATTERN = re.compile(r"^oews_[a-z0-9_]+$")
+
+# Derived metrics (scoring/metrics.py) and their statuses.
+METRIC_NAMES = (
+    "postings_yoy_role", "postings_yoy_sector", "postings_yoy_country",
+    "salary_yoy_real_itjw", "salary_yoy_nominal_itjw", "salary_yoy_real_oews", "salary_yoy_nominal_oews",
+    "posted_wage_growth", "ai_share_pp_change",
+    "layoff_headcount_change", "layoff_events_change", "expert_net_direction",
+)
+METRIC_STATUSES = (
+    "ok", "no_lookup_key", "no_data", "stale", "insufficient_history", "insufficient_sample",
+    "not_published", "no_cpi", "quarantined",
+)
+ORIGINS = ("published", "refreshed", "carried", "override")
+
+
+# --- helpers usable on uncoerced frames ---------------------------------------------------------
+def _num(df: pd.DataFrame, col: str = "value") -> pd.Series:
+    return pd.to_numeric(df[col], errors="coerce") if col in df else pd.Series(np.nan, index=df.index)
+
+
+def _date(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df:
+        return pd.Series(pd.NaT, index=df.index)
+    return pd.to_datetime(df[col], errors="coerce")
+
+
+def _text(df: pd.DataFrame, col: str) -> pd.Series:
+    return df[col].astype(object).where(df[col].notna(), None) if col in df else pd.Series(None, index=df.index)
+
+
+def _bands_ok(df: pd.DataFrame, bands: dict[str, tuple[float, float, bool]]) -> pd.Series:
+    """Per row: True unless the row's metric has a band and its (non-null) value is outside it.
+
+    bands: metric -> (lo, hi, must_be_integer), both ends inclusive. Null passes: null means
+    "not published", which is allowed everywhere unless a model says otherwise.
+    """
+    v = _num(df)
+    metric = _text(df, "metric")
+    ok = pd.Series(True, index=df.index)
+    for m, (lo, hi, integer) in bands.items():
+        rows = (metric == m) & v.notna()
+        bad = (v < lo) | (v > hi)
+        if integer:
+            bad |= (v % 1) != 0
+        ok &= ~(rows & bad)
+    return ok
+
+
+# --- observations ---------------------------------------------------------------------------------
+class Observations(pa.DataFrameModel):
+    """The long format every parser returns (ARCHITECTURE.md), checks common to all sources."""
+
+    source: Series[str] = pa.Field(isin=list(SOURCES))
+    series_key: Series[str] = pa.Field(str_length={"min_value": 1})
+    subject: Series[str] = pa.Field(str_length={"min_value": 1})
+    geography: Series[str] = pa.Field(nullable=True)
+    metric: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
+    period_start: Series[pa.DateTime] = pa.Field(nullable=True)
+    period_end: Series[pa.DateTime]
+    value: Series[float] = pa.Field(nullable=True)
+    unit: Series[str] = pa.Field(isin=list(UNITS))
+    detail: Series[str] = pa.Field(nullable=True)
+    fetch_id: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def period_start_not_after_end(cls, df: pd.DataFrame) -> Series[bool]:
+        start, end = _date(df, "period_start"), _date(df, "period_end")
+        return start.isna() | end.isna() | (start <= end)
+
+    @pa.dataframe_check
+    def value_finite(cls, df: pd.DataFrame) -> Series[bool]:
+        v = _num(df)
+        return v.isna() | np.isfinite(v)
+
+    @pa.dataframe_check
+    def metric_and_unit_in_source_vocabulary(cls, df: pd.DataFrame) -> Series[bool]:
+        source, metric, unit = _text(df, "source"), _text(df, "metric"), _text(df, "unit")
+        out = []
+        for s, m, u in zip(source, metric, unit):
+            allowed = SOURCE_METRICS.get(s)
+            if allowed is None:  # unknown source: the isin check reports it
+                out.append(True)
+            elif m in allowed:
+                units = allowed[m]
+                out.append(units is None or u in units)
+            else:
+                out.append(s == "bls" and isinstance(m, str) and bool(BLS_OEWS_PATTERN.match(m)))
+        return pd.Series(out, index=df.index, dtype=bool)
+
+    class Config:
+        coerce = True
+        strict = "filter"  # warehouse rows carry run_id / loaded_at: drop, do not fail
+
+
+class ItJobsWatchObservations(Observations):
+    """IT Jobs Watch: counts are integers >= 0, medians null or in a sane band, 3- or 6-month periods."""
+
+    @pa.dataframe_check
+    def itjobswatch_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
+        return _bands_ok(df, {
+            "postings": (0, 10_000_000, True), "salaries_quoted": (0, 10_000_000, True),
+            "rank": (1, 100_000, True), "postings_share_pct": (0, 100, False),
+            "median_yoy_pct": (-100, 1000, False), "postings_yoy_pct": (-100, 1000, False),
+        })
+
+    @pa.dataframe_check
+    def itjobswatch_median_pay_in_sane_band(cls, df: pd.DataFrame) -> Series[bool]:
+        """Medians null or within the band for their unit (sources.md: GBP 15,000-400,000 a year)."""
+        v, metric, unit = _num(df), _text(df, "metric"), _text(df, "unit")
+        medians = metric.isin(["median_salary", "median_daily_rate", "median_salary_ex_london"]) & v.notna()
+        ok = pd.Series(True, index=df.index)
+        for u, (lo, hi) in ITJW_PAY_BANDS.items():
+            rows = medians & (unit == u)
+            ok &= ~(rows & ((v < lo) | (v > hi)))
+        return ok
+
+    @pa.dataframe_check
+    def itjobswatch_period_is_3_or_6_months(cls, df: pd.DataFrame) -> Series[bool]:
+        start, end = _date(df, "period_start"), _date(df, "period_end")
+        days = (end - start).dt.days
+        return start.isna() | end.isna() | days.between(80, 200)
+
+    @pa.dataframe_check
+    def itjobswatch_salaries_quoted_not_above_postings(cls, df: pd.DataFrame) -> Series[bool]:
+        metric, v = _text(df, "metric"), _num(df)
+        key = (_text(df, "series_key").astype(str) + "|" + _date(df, "period_start").astype(str)
+               + "|" + _date(df, "period_end").astype(str))
+        postings = pd.Series(v[metric == "postings"].to_numpy(), index=key[metric == "postings"].to_numpy())
+        postings = postings[~postings.index.duplicated(keep="last")]
+        cap = key.map(postings)
+        return ~((metric == "salaries_quoted") & v.notna() & cap.notna() & (v > cap))
+
+
+class IndeedObservations(Observations):
+    """Indeed Hiring Lab: indices > 0 and < 500, wage growth a fraction, AI share a percentage."""
+
+    @pa.dataframe_check
+    def indeed_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
+        v, metric = _num(df), _text(df, "metric")
+        index_metric = metric.isin(["postings_index", "new_postings_index", "sector_postings_index",
+                                    "sector_new_postings_index"])
+        bad_index = index_metric & v.notna() & ((v <= 0) | (v >= 500))
+        return ~bad_index & _bands_ok(df, {"posted_wage_growth_yoy": (-0.5, 0.5, False),
+                                           "ai_share_postings": (0, 100, False)})
+
+    @pa.dataframe_check
+    def indeed_variable_matches_metric(cls, df: pd.DataFrame) -> Series[bool]:
+        """`total postings` rows are postings metrics, `new postings` rows new_* metrics (series_key
+        suffix, e.g. indeed:sector:GB:Software Development:total); index rows are single days."""
+        metric = _text(df, "metric").astype(str)
+        suffix = _text(df, "series_key").astype(str).str.rsplit(":", n=1).str[-1]
+        index_metric = metric.str.endswith("postings_index")
+        wrong_variable = index_metric & (((suffix == "total") & metric.str.contains("new_"))
+                                         | ((suffix == "new") & ~metric.str.contains("new_")))
+        start, end = _date(df, "period_start"), _date(df, "period_end")
+        not_daily = index_metric & start.notna() & end.notna() & (start != end)
+        return ~(wrong_variable | not_daily)
+
+
+class BlsObservations(Observations):
+    """BLS: OEWS wages and employment >= 0 (top-coded cells are null, never 0), CPI index > 0."""
+
+    @pa.dataframe_check
+    def bls_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
+        v, metric = _num(df), _text(df, "metric")
+        oews = metric.astype(str).str.startswith("oews_")
+        ok = ~(oews & v.notna() & ((v < 0) | (v > 10_000_000)))
+        return ok & _bands_ok(df, {"cpi_index": (1e-9, 1e6, False), "cpi_yoy_pct": (-50, 100, False)})
+
+
+class FredObservations(Observations):
+    @pa.dataframe_check
+    def fred_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
+        return _bands_ok(df, {"cpi_index": (1e-9, 1e6, False), "avg_hourly_earnings": (1e-9, 1e4, False),
+                              "job_openings": (0, 1e9, False)})
+
+
+class LayoffObservations(Observations):
+    """layoffs.fyi / WARN: one row per event; headcount an integer >= 0 or null (unknown)."""
+
+    @pa.dataframe_check
+    def layoff_headcount_integer(cls, df: pd.DataFrame) -> Series[bool]:
+        return _bands_ok(df, {"layoff_headcount": (0, 1_000_000, True)})
+
+    @pa.dataframe_check
+    def layoff_event_is_one_day(cls, df: pd.DataFrame) -> Series[bool]:
+        start, end = _date(df, "period_start"), _date(df, "period_end")
+        return start.isna() | end.isna() | (start == end)
+
+
+class ClaimObservations(Observations):
+    """Curated expert claims: direction is -1, 0 or +1, never null."""
+
+    @pa.dataframe_check
+    def claim_direction(cls, df: pd.DataFrame) -> Series[bool]:
+        v = _num(df)
+        return v.isin([-1.0, 0.0, 1.0])
+
+
+SOURCE_MODELS: dict[str, type[Observations]] = {
+    "itjobswatch": ItJobsWatchObservations, "indeed": IndeedObservations, "bls": BlsObservations,
+    "fred": FredObservations, "layoffs": LayoffObservations, "warn": LayoffObservations,
+    "claims": ClaimObservations,
+}
+
+
+# --- derived frames -------------------------------------------------------------------------------
+def _json_ok(s: pd.Series) -> pd.Series:
+    def ok(x) -> bool:
+        try:
+            json.loads(x)
+            return True
+        except (TypeError, ValueError):
+            return False
+    return s.map(ok).astype(bool)
+
+
+class Metrics(pa.DataFrameModel):
+    """One row per role × derived metric × as_of, with its exact inputs and its lineage."""
+
+    role_id: Series[str]
+    metric: Series[str] = pa.Field(isin=list(METRIC_NAMES))
+    as_of: Series[pa.DateTime]
+    value: Series[float] = pa.Field(nullable=True)
+    unit: Series[str]
+    status: Series[str] = pa.Field(isin=list(METRIC_STATUSES))
+    sample_size: Series[float] = pa.Field(nullable=True, ge=0)
+    observed_to: Series[pa.DateTime] = pa.Field(nullable=True)
+    note: Series[str]
+    inputs: Series[str]
+    lineage: Series[str]
+    rubric_version: Series[str]
+
+    @pa.dataframe_check
+    def ok_has_finite_value(cls, df: pd.DataFrame) -> Series[bool]:
+        v = _num(df)
+        return (df["status"] != "ok") | (v.notna() & np.isfinite(v))
+
+    @pa.dataframe_check
+    def inputs_and_lineage_are_json(cls, df: pd.DataFrame) -> Series[bool]:
+        return _json_ok(df["inputs"]) & _json_ok(df["lineage"])
+
+    class Config:
+        coerce = True
+        strict = True
+        unique = ["role_id", "metric", "as_of"]
+
+
+class DimensionScores(pa.DataFrameModel):
+    """What the rubric makes of the metrics: one row per role × dimension (score null = no signal)."""
+
+    role_id: Series[str]
+    dimension: Series[str] = pa.Field(isin=list(DIMENSIONS))
+    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=-2, le=2)
+    confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    inputs: Series[str]
+    rationale: Series[str]
+    rubric_version: Series[str]
+    status: Series[str]
+
+    @pa.dataframe_check
+    def ok_has_score(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["status"] != "ok") == df["score"].isna()
+
+    class Config:
+        coerce = True
+        strict = True
+        unique = ["role_id", "dimension"]
+
+
+class EvidenceScores(pa.DataFrameModel):
+    """The evidence in force: one row per role × dimension (also the shape of `previous`)."""
+
+    role_id: Series[str]
+    dimension: Series[str] = pa.Field(isin=list(DIMENSIONS))
+    as_of: Series[pa.DateTime]
+    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=-2, le=2)
+    origin: Series[str] = pa.Field(isin=list(ORIGINS))
+    status: Series[str]
+    confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    age_days: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    inputs: Series[str]
+    rationale: Series[str]
+    rubric_version: Series[str] = pa.Field(nullable=True)
+    rubric_score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=-2, le=2)
+
+    @pa.dataframe_check
+    def only_published_may_lack_a_score(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["score"].notna() | (df["origin"] == "published")
+
+    class Config:
+        coerce = True
+        strict = "filter"  # `previous` read back from the warehouse may carry run_id, version, ...
+        unique = ["role_id", "dimension"]
+
+
+class PreviousEvidence(EvidenceScores):
+    """`previous` as read back from the warehouse: several rows per key allowed (the newest on or
+    before as_of is used), free-text columns may be null."""
+
+    status: Series[str] = pa.Field(nullable=True)
+    inputs: Series[str] = pa.Field(nullable=True)
+    rationale: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        coerce = True
+        strict = "filter"
+        unique = None
+
+
+class Quarantine(pa.DataFrameModel):
+    """Rows kept out of scoring, one per observation, writable to the warehouse `quarantine` table.
+
+    check_name is `<stage>:<check>[;<check>...]` (stage = schema | plausibility | history);
+    failure is JSON: the pandera failure cases (or the guard's numbers), period_start, unit, detail.
+    """
+
+    quarantine_id: Series[str] = pa.Field(unique=True)
+    run_id: Series[str] = pa.Field(nullable=True)
+    source: Series[str] = pa.Field(nullable=True)
+    fetch_id: Series[str] = pa.Field(nullable=True)
+    series_key: Series[str] = pa.Field(nullable=True)
+    subject: Series[str] = pa.Field(nullable=True)
+    metric: Series[str] = pa.Field(nullable=True)
+    period_end: Series[pa.DateTime] = pa.Field(nullable=True)
+    value: Series[float] = pa.Field(nullable=True)
+    check_name: Series[str]
+    failure: Series[str]
+
+    class Config:
+        coerce = True
+        strict = True
+
+
+QUARANTINE_COLUMNS = list(Quarantine.to_schema().columns)
+
+
+def empty_observations() -> pd.DataFrame:
+    return Observations.validate(pd.DataFrame({c: pd.Series(dtype=object) for c in OBSERVATION_COLUMNS}))
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return Quarantine.validate(pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS}))
+
+
+# --- the validation step --------------------------------------------------------------------------
+def _plain(x):
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA or x is pd.NaT:
+        return None
+    if isinstance(x, (pd.Timestamp,)):
+        return x.date().isoformat()
+    if isinstance(x, np.generic):
+        return x.item()
+    return x if isinstance(x, (int, float, str, bool)) else str(x)
+
+
+def quarantine_rows(rows: pd.DataFrame, run_id: str | None, stage: str,
+                    checks: list[str], failures: list[object]) -> pd.DataFrame:
+    """Quarantine records for `rows` (observation-shaped, possibly malformed).
+
+    checks[i] / failures[i] belong to rows.iloc[i]; failures are JSON-able objects.
+    """
+    if rows.empty:
+        return empty_quarantine()
+    out = pd.DataFrame(index=range(len(rows)))
+    for col in ("source", "fetch_id", "series_key", "subject", "metric"):
+        out[col] = [_plain(x) for x in rows[col]] if col in rows else None
+        out[col] = out[col].map(lambda x: None if x is None else str(x))
+    out["period_end"] = pd.to_datetime(rows["period_end"], errors="coerce").to_numpy() if "period_end" in rows else pd.NaT
+    out["value"] = pd.to_numeric(rows["value"], errors="coerce").to_numpy() if "value" in rows else np.nan
+    out["run_id"] = run_id
+    out["check_name"] = [f"{stage}:{c}" for c in checks]
+    extra = {c: rows[c].to_numpy() if c in rows else [None] * len(rows) for c in ("period_start", "unit", "detail")}
+    out["failure"] = [
+        json.dumps({"cases": f, "period_start": _plain(extra["period_start"][i]), "unit": _plain(extra["unit"][i]),
+                    "detail": _plain(extra["detail"][i]), "raw_value": _plain(rows["value"].iloc[i]) if "value" in rows else None},
+                   default=str, sort_keys=True)
+        for i, f in enumerate(failures)
+    ]
+    ids = []
+    for i in range(len(out)):
+        r = out.iloc[i]
+        basis = "\x1f".join(str(x) for x in (run_id, r["check_name"], r["source"], r["fetch_id"], r["series_key"],
+                                             r["subject"], r["metric"], extra["period_start"][i], r["period_end"],
+                                             rows["value"].iloc[i] if "value" in rows else None, i))
+        ids.append(hashlib.sha1(basis.encode()).hexdigest()[:20])
+    out["quarantine_id"] = ids
+    return Quarantine.validate(out[QUARANTINE_COLUMNS], lazy=True)
+
+
+def _failure_index(cases: pd.DataFrame) -> tuple[dict[object, list[dict]], list[dict]]:
+    """Failure cases keyed by row index, plus the cases with no row (whole-frame failures).
+
+    A dataframe-level check reports one case per column of a failing row; those collapse to
+    one case per (row, check) whose failure_case is the row's `value`.
+    """
+    per_row: dict[object, dict[tuple, dict]] = {}
+    frame_level: dict[tuple, dict] = {}
+    for rec in cases.to_dict("records"):
+        frame_check = rec.get("schema_context") == "DataFrameSchema"
+        column = None if frame_check else _plain(rec.get("column"))
+        case = {"column": column, "check": _plain(rec.get("check")), "failure_case": _plain(rec.get("failure_case"))}
+        idx = rec.get("index")
+        if idx is None or (isinstance(idx, float) and np.isnan(idx)):
+            frame_level.setdefault((case["column"], case["check"], str(case["failure_case"])), case)
+            continue
+        key = (column, case["check"])
+        row = per_row.setdefault(idx, {})
+        if key not in row or (frame_check and rec.get("column") == "value"):
+            row[key] = case
+    return {i: list(v.values()) for i, v in per_row.items()}, list(frame_level.values())
+
+
+def _check_label(cases: list[dict]) -> str:
+    labels: list[str] = []
+    for c in cases:
+        check = str(c["check"]).split("(", 1)[0]  # "isin([...])" -> "isin"; the full text stays in `failure`
+        label = check if c["column"] is None else f"{c['column']}:{check}"
+        if label not in labels:
+            labels.append(label)
+    return ";".join(labels)
+
+
+def validate_batch(batch: pd.DataFrame, model: type[Observations], run_id: str | None,
+                   stage: str = "schema") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate one batch lazily with `model`; return (good coerced rows, quarantine)."""
+    try:
+        return model.validate(batch, lazy=True), empty_quarantine()
+    except pa.errors.SchemaErrors as exc:
+        per_row, frame_level = _failure_index(exc.failure_cases)
+    if frame_level:  # pandera could not pin the failure to rows: the whole batch is suspect
+        cases = frame_level
+        label = _check_label(cases)
+        return empty_observations(), quarantine_rows(batch, run_id, stage, [label] * len(batch), [cases] * len(batch))
+    bad = [i for i in batch.index if i in per_row]
+    quarantine = quarantine_rows(batch.loc[bad], run_id, stage,
+                                 [_check_label(per_row[i]) for i in bad], [per_row[i] for i in bad])
+    rest = batch.drop(index=bad)
+    good, more = validate_batch(rest, model, run_id, stage) if len(rest) else (empty_observations(), empty_quarantine())
+    return good, pd.concat([quarantine, more], ignore_index=True) if len(more) else quarantine
+
+
+def validate_observations(df: pd.DataFrame, run_id: str | None, stage: str = "schema", *,
+                          per_fetch: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a night's observations into (good, quarantine).
+
+    Each (source, fetch_id) batch (each source, with per_fetch=False: faster for a long
+    history) is validated lazily with its source's model. Rows named by a failure case go
+    to quarantine with those cases; failure cases without a row index (a missing column, a
+    check that could not run) quarantine that whole batch. Every other row carries on,
+    coerced to the model's dtypes.
+    """
+    if df is None or len(df) == 0:
+        return empty_observations(), empty_quarantine()
+    df = df.reset_index(drop=True)
+    missing = [c for c in OBSERVATION_COLUMNS if c not in df.columns and c not in ("detail", "fetch_id", "geography", "period_start")]
+    if missing:
+        cases = [{"column": c, "check": "column_in_dataframe", "failure_case": c} for c in missing]
+        return empty_observations(), quarantine_rows(df, run_id, stage, ["column_in_dataframe"] * len(df), [cases] * len(df))
+    for optional in ("detail", "fetch_id", "geography", "period_start"):
+        if optional not in df.columns:
+            df[optional] = None
+    goods, quarantines = [], []
+    source_key = df["source"].astype(object).where(df["source"].notna(), "<null>").astype(str)
+    fetch_key = (df["fetch_id"].astype(object).where(df["fetch_id"].notna(), "<null>").astype(str) if per_fetch
+                 else pd.Series("<all>", index=df.index))
+    for (source, _), batch in df.groupby([source_key, fetch_key], sort=True):
+        good, quarantine = validate_batch(batch, SOURCE_MODELS.get(source, Observations), run_id, stage)
+        if len(good):
+            goods.append(good)
+        if len(quarantine):
+            quarantines.append(quarantine)
+    good = pd.concat(goods) if goods else empty_observations()
+    good = good.sort_index()  # keep the caller's row order
+    quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else empty_quarantine()
+    return good.reset_index(drop=True), quarantine

@@ -1,0 +1,430 @@
+"""The evidence rubric (`scoring/rubric.toml`): loading, validation, and metrics -> dimension scores.
+
+`load_rubric` validates the whole config and raises `RubricError` naming the key path of
+the first problems. `score_dimensions` is a pure function: the metrics frame and an as-of
+date in, one row per role × dimension out (score, confidence, inputs JSON, rationale,
+rubric_version, status). How bands, weights and confidence work is documented at the top
+of rubric.toml; this module implements exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from jobzone.catalogue import DIMENSIONS
+from jobzone.errors import ConfigError
+from scoring.models import METRIC_NAMES, DimensionScores, Metrics
+
+RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
+
+
+class RubricError(ConfigError):
+    """rubric.toml is missing, unreadable or invalid; the message names the key path."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputSpec(_Strict):
+    weight: float | None = Field(default=None, gt=0)
+    fallback_for: str | None = None
+    direction: Literal["higher_is_better", "lower_is_better"]
+    thresholds: tuple[float, float, float, float]
+    format: Literal["pct", "pp", "number"] = "number"
+    clamp: tuple[int, int] = (-2, 2)
+    max_age_days: int = Field(gt=0)
+    min_sample: float | None = Field(default=None, ge=0)
+    full_sample: float | None = Field(default=None, gt=0)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _ascending(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not math.isfinite(x) for x in v) or any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError(f"thresholds must be 4 strictly ascending finite numbers, got {list(v)}")
+        return v
+
+    @field_validator("clamp")
+    @classmethod
+    def _clamp(cls, v: tuple[int, int]) -> tuple[int, int]:
+        lo, hi = v
+        if not -2 <= lo <= hi <= 2:
+            raise ValueError(f"clamp must satisfy -2 <= lo <= hi <= 2, got {list(v)}")
+        return v
+
+    @model_validator(mode="after")
+    def _weight_xor_fallback(self) -> "InputSpec":
+        if self.fallback_for is None and self.weight is None:
+            raise ValueError("a primary input needs a weight")
+        if self.fallback_for is not None and self.weight is not None:
+            raise ValueError("a fallback input takes its primary's weight: remove `weight`")
+        return self
+
+
+class DimensionSpec(_Strict):
+    min_coverage: float = Field(ge=0, le=1)
+    inputs: dict[str, InputSpec]
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, v: dict[str, InputSpec]) -> dict[str, InputSpec]:
+        if not v:
+            raise ValueError("a dimension needs at least one input")
+        unknown = sorted(set(v) - set(METRIC_NAMES))
+        if unknown:
+            raise ValueError(f"unknown metric(s) {unknown}; known: {list(METRIC_NAMES)}")
+        for name, spec in v.items():
+            if spec.fallback_for is not None:
+                primary = v.get(spec.fallback_for)
+                if primary is None or primary.fallback_for is not None:
+                    raise ValueError(f"{name}.fallback_for={spec.fallback_for!r} must name a primary input "
+                                     "of the same dimension")
+        return v
+
+    def primaries(self) -> list[str]:
+        return [m for m, s in self.inputs.items() if s.fallback_for is None]
+
+    def fallback(self, primary: str) -> str | None:
+        return next((m for m, s in self.inputs.items() if s.fallback_for == primary), None)
+
+
+class ConfidenceSpec(_Strict):
+    fresh_fraction: float = Field(ge=0, le=1)
+    stale_floor: float = Field(ge=0, le=1)
+    fallback_discount: float = Field(ge=0, le=1)
+
+
+class MatchingSpec(_Strict):
+    year_tolerance_days: int = Field(ge=0, le=60)
+    indeed_lag_days: int = Field(gt=0)
+    indeed_tolerance_days: int = Field(ge=0, le=30)
+
+
+class LayoffSpec(_Strict):
+    time_constant_days: float = Field(gt=0)
+    window_days: int = Field(gt=0)
+    headcount_floor: float = Field(gt=0)
+    events_floor: float = Field(gt=0)
+
+
+class ClaimSpec(_Strict):
+    half_life_days: float = Field(gt=0)
+    neutral_prior_weight: float = Field(ge=0)
+
+
+class CpiSpec(_Strict):
+    max_lag_days: int = Field(ge=0)
+    by_geography: dict[str, list[str]]
+
+    @field_validator("by_geography")
+    @classmethod
+    def _series(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for geo, series in v.items():
+            for s in series:
+                if ":" not in s:
+                    raise ValueError(f"{geo}: CPI series {s!r} must be written source:ID (e.g. fred:CPIAUCSL)")
+        return v
+
+    def series_for(self, geography: str) -> list[str]:
+        aliases = geography_aliases(geography)
+        for geo, series in self.by_geography.items():
+            if geo.upper() in aliases:
+                return list(series)
+        return []
+
+
+class GuardSpec(_Strict):
+    jump_factor: float = Field(gt=1)
+    jump_min_base: float = Field(ge=0)
+    jump_max_gap_days: int = Field(ge=0)
+    jump_metrics: list[str]
+    min_salaries_quoted: float = Field(ge=0)
+    salary_quoted_metrics: list[str]
+    backwards_exempt_sources: list[str]
+    salary_band_metrics: list[str]
+    salary_band: dict[str, tuple[float, float]]
+
+    @field_validator("salary_band")
+    @classmethod
+    def _bands(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for unit, (lo, hi) in v.items():
+            if not lo < hi:
+                raise ValueError(f"{unit}: band must be [lo, hi] with lo < hi, got {[lo, hi]}")
+        return v
+
+
+class Rubric(_Strict):
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    confidence: ConfidenceSpec
+    dimensions: dict[str, DimensionSpec]
+    matching: MatchingSpec
+    layoffs: LayoffSpec
+    claims: ClaimSpec
+    cpi: CpiSpec
+    guards: GuardSpec
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dimensions(cls, v: dict[str, DimensionSpec]) -> dict[str, DimensionSpec]:
+        unknown = sorted(set(v) - set(DIMENSIONS))
+        missing = [d for d in DIMENSIONS if d not in v]
+        if unknown or missing:
+            raise ValueError(f"dimensions must be exactly {list(DIMENSIONS)}"
+                             + (f"; missing {missing}" if missing else "") + (f"; unknown {unknown}" if unknown else ""))
+        seen: dict[str, str] = {}
+        for dim, spec in v.items():
+            for metric in spec.inputs:
+                if metric in seen:
+                    raise ValueError(f"metric {metric!r} is an input of both {seen[metric]} and {dim}")
+                seen[metric] = dim
+        return v
+
+    def input(self, metric: str) -> tuple[str, InputSpec]:
+        for dim, spec in self.dimensions.items():
+            if metric in spec.inputs:
+                return dim, spec.inputs[metric]
+        raise KeyError(metric)
+
+    def metrics(self) -> list[str]:
+        return [m for d in DIMENSIONS for m in self.dimensions[d].inputs]
+
+
+def _key_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(document)"
+
+
+def parse_rubric(document: dict, source: str = "rubric") -> Rubric:
+    """Validate a rubric document (the parsed TOML); raise RubricError with key paths."""
+    try:
+        return Rubric.model_validate(document)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors()[:5]:
+            kind = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            parts.append(f"{_key_path(err['loc'])}: {kind}")
+        more = f" (+{exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise RubricError(f"{source}: " + "; ".join(parts) + more) from None
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    path = Path(path or RUBRIC_FILE)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read rubric: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"{path}: bad TOML: {exc}") from None
+    return parse_rubric(document, str(path))
+
+
+# --- geography -----------------------------------------------------------------------------------
+_ALIASES = ({"UK", "GB"},)
+
+
+def geography_aliases(geography: str | None) -> set[str]:
+    g = (geography or "").strip().upper()
+    for group in _ALIASES:
+        if g in group:
+            return set(group)
+    return {g} if g else set()
+
+
+# --- bands ---------------------------------------------------------------------------------------
+def band_index(value: float, thresholds: tuple[float, ...]) -> int:
+    """-2..+2 for the half-open band holding `value` (lower edges inclusive)."""
+    v = round(float(value), 9)
+    return sum(v >= round(t, 9) for t in thresholds) - 2
+
+
+def input_score(value: float, spec: InputSpec) -> tuple[int, int]:
+    """(score after direction and clamp, raw band index)."""
+    raw = band_index(value, spec.thresholds)
+    signed = -raw if spec.direction == "lower_is_better" else raw
+    lo, hi = spec.clamp
+    return max(lo, min(hi, signed)), raw
+
+
+def fmt_value(value: float, fmt: str) -> str:
+    """A threshold or value as a person reads it: +10 %, -0.25 pp, +0.75."""
+    x = value * 100 if fmt == "pct" else value
+    text = f"{x:+.1f}" if fmt == "pct" else f"{x:+.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("+0", "-0"):
+        text = "0"
+    return text + {"pct": " %", "pp": " pp"}.get(fmt, "")
+
+
+def band_label(raw: int, spec: InputSpec) -> str:
+    t = [fmt_value(x, spec.format) for x in spec.thresholds]
+    label = {-2: f"(-inf, {t[0]})", -1: f"[{t[0]}, {t[1]})", 0: f"[{t[1]}, {t[2]})",
+             1: f"[{t[2]}, {t[3]})", 2: f"[{t[3]}, +inf)"}[raw]
+    return label
+
+
+def fmt_score(score: int) -> str:
+    return f"{score:+d}" if score else "0"
+
+
+def round_half_away(x: float) -> int:
+    return int(math.copysign(math.floor(abs(x) + 0.5 + 1e-12), x))
+
+
+# --- metrics -> dimension scores ----------------------------------------------------------------
+STATUS_PRIORITY = ("quarantined", "stale", "insufficient_history", "insufficient_sample", "no_cpi",
+                   "not_published", "no_data", "no_lookup_key")
+
+
+def _freshness(age_days: int | None, spec: InputSpec, conf: ConfidenceSpec) -> float:
+    if age_days is None:
+        return 1.0
+    full = conf.fresh_fraction * spec.max_age_days
+    if age_days <= full:
+        return 1.0
+    span = max(spec.max_age_days - full, 1e-9)
+    return max(conf.stale_floor, 1.0 - (1.0 - conf.stale_floor) * (age_days - full) / span)
+
+
+def _sample_factor(sample_size: float | None, spec: InputSpec) -> float:
+    if sample_size is None or spec.full_sample is None:
+        return 1.0
+    return min(1.0, float(sample_size) / spec.full_sample)
+
+
+def _nan_to_none(x):
+    if x is None or x is pd.NA or x is pd.NaT:
+        return None
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    return x
+
+
+def _metric_record(row: pd.Series | None) -> dict | None:
+    if row is None:
+        return None
+    observed = _nan_to_none(row["observed_to"])
+    return {
+        "metric": row["metric"], "value": _nan_to_none(row["value"]), "unit": row["unit"], "status": row["status"],
+        "note": row["note"], "sample_size": _nan_to_none(row["sample_size"]),
+        "observed_to": None if observed is None else pd.Timestamp(observed).date().isoformat(),
+        "inputs": json.loads(row["inputs"]),
+    }
+
+
+def _missing(metric: str) -> dict:
+    return {"metric": metric, "status": "no_data", "note": "no metric row"}
+
+
+def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.Series],
+               rubric: Rubric, as_of: pd.Timestamp) -> dict:
+    used, unused = [], []
+    total_weight = sum(spec.inputs[m].weight for m in spec.primaries())
+    for primary in spec.primaries():
+        chosen, fallback_used = primary, False
+        row = rows.get(primary)
+        if row is None or row["status"] != "ok":
+            unused.append(_metric_record(row) or _missing(primary))
+            fb = spec.fallback(primary)
+            fb_row = rows.get(fb) if fb else None
+            if fb_row is None or fb_row["status"] != "ok":
+                if fb:
+                    unused.append(_metric_record(fb_row) or _missing(fb))
+                continue
+            chosen, row, fallback_used = fb, fb_row, True
+        ispec = spec.inputs[chosen]
+        weight = spec.inputs[primary].weight
+        value = float(row["value"])
+        score, raw = input_score(value, ispec)
+        observed = _nan_to_none(row["observed_to"])
+        age = None if observed is None else int((as_of - pd.Timestamp(observed)).days)
+        fresh = _freshness(age, ispec, rubric.confidence)
+        sample = _sample_factor(_nan_to_none(row["sample_size"]), ispec)
+        rec = _metric_record(row)
+        rec.update({
+            "score": score, "band": band_label(raw, ispec), "band_score": raw, "weight": weight,
+            "direction": ispec.direction, "clamp": list(ispec.clamp), "age_days": age,
+            "freshness": round(fresh, 4), "sample_factor": round(sample, 4),
+            "fallback_for": primary if fallback_used else None,
+        })
+        if fallback_used:
+            rec["primary_note"] = rows[primary]["note"] if rows.get(primary) is not None else "no metric row"
+        used.append(rec)
+
+    base = {"role_id": role_id, "dimension": dim, "rubric_version": rubric.version}
+    used_weight = sum(u["weight"] for u in used)
+    if not used or used_weight / total_weight < spec.min_coverage - 1e-12:
+        statuses = [u["status"] for u in unused]
+        if used:
+            status = "insufficient_coverage"
+        else:
+            status = next((s for s in STATUS_PRIORITY if s in statuses), statuses[0] if statuses else "no_data")
+        reasons = "; ".join(f"{u['metric']} {u['status']}" + (f" ({u['note']})" if u.get("note") else "")
+                            for u in unused)
+        if used:
+            reasons = (f"only {', '.join(u['metric'] for u in used)} usable (weight {used_weight:g} of "
+                       f"{total_weight:g} < min_coverage {spec.min_coverage:g}); " + reasons)
+        inputs = {"rubric_version": rubric.version, "used": used, "unused": unused}
+        return {**base, "score": None, "confidence": None, "status": status,
+                "inputs": json.dumps(inputs, sort_keys=True, default=str),
+                "rationale": f"no usable signal under {rubric.version}: {reasons}"}
+
+    combined = sum(u["weight"] * u["score"] for u in used) / used_weight
+    score = max(-2, min(2, round_half_away(combined)))
+    coverage = sum(u["weight"] * (rubric.confidence.fallback_discount if u["fallback_for"] else 1.0)
+                   for u in used) / total_weight
+    quality = sum(u["weight"] * u["freshness"] * u["sample_factor"] for u in used) / used_weight
+    confidence = round(max(0.0, min(1.0, coverage * quality)), 3)
+
+    def piece(u: dict) -> tuple[str, str]:
+        extra = ""
+        if u["direction"] == "lower_is_better":
+            extra += ", inverted"
+        if u["band_score"] != (u["score"] if u["direction"] == "higher_is_better" else -u["score"]):
+            extra += f", clamped to {fmt_score(u['score'])}"
+        if u["fallback_for"]:
+            extra += f"; fallback for {u['fallback_for']}: {u['primary_note']}"
+        return f"{u['note']} → {fmt_score(u['score'])}", f"band {u['band']}{extra}"
+
+    if len(used) == 1:
+        text, band = piece(used[0])
+        rationale = f"{text} under {rubric.version} {band}"
+    else:
+        parts = [" ".join(piece(u)) for u in used]
+        weights = "/".join(f"{u['weight']:g}" for u in used)
+        rationale = (f"{'; '.join(parts)}; weighted {weights} = {combined:+.2f} → {fmt_score(score)} "
+                     f"under {rubric.version}")
+    inputs = {"rubric_version": rubric.version, "combined": round(combined, 6), "coverage": round(coverage, 4),
+              "quality": round(quality, 4), "used": used, "unused": unused}
+    return {**base, "score": score, "confidence": confidence, "status": "ok",
+            "inputs": json.dumps(inputs, sort_keys=True, default=str), "rationale": rationale}
+
+
+def score_dimensions(metrics: pd.DataFrame, rubric: Rubric, as_of: date | str | pd.Timestamp, *,
+                     validate: bool = True) -> pd.DataFrame:
+    """One row per role × dimension from the metrics computed for `as_of`.
+
+    Columns: role_id, dimension, score (Int64, null = no usable signal), confidence,
+    inputs (JSON), rationale, rubric_version, status (ok or the reason there is no score).
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    if validate:
+        metrics = Metrics.validate(metrics, lazy=True)
+    metrics = metrics[metrics["as_of"] == as_of]
+    out = []
+    for role_id, group in metrics.groupby("role_id", sort=True):
+        rows = {r["metric"]: r for _, r in group.iterrows()}
+        for dim in DIMENSIONS:
+            out.append(_score_one(str(role_id), dim, rubric.dimensions[dim], rows, rubric, as_of))
+    frame = pd.DataFrame(out, columns=["role_id", "dimension", "score", "confidence", "inputs", "rationale",
+                                       "rubric_version", "status"])
+    frame["score"] = frame["score"].astype("Int64")
+    frame["confidence"] = frame["confidence"].astype("float64")
+    return DimensionScores.validate(frame, lazy=True) if validate else frame
