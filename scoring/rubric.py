@@ -316,6 +316,9 @@ def _metric_record(row: pd.Series | None) -> dict | None:
         "note": row["note"], "sample_size": _nan_to_none(row["sample_size"]),
         "observed_to": None if observed is None else pd.Timestamp(observed).date().isoformat(),
         "inputs": json.loads(row["inputs"]),
+        # Attribution travels with the score: the sources of the observations a usable metric rests on.
+        "sources": sorted({o["source"] for o in json.loads(row.get("lineage") or "[]") if o.get("source")})
+        if row["status"] == "ok" else [],
     }
 
 
