@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from jobzone.catalogue import DIMENSIONS, Catalogue, Role
+from jobzone.catalogue import Catalogue, Role
 from scoring.aijri import Method, load_method, score_frame
 
 
@@ -46,31 +46,24 @@ class AijriResults(ScoreInputs):
 
 
 def evidence_totals(catalogue: Catalogue, current: pd.DataFrame) -> pd.DataFrame:
-    """Per role: the evidence total in force and whether it came from data.
+    """Per role: the evidence total in force, whether it came from data, and the rubric behind it.
 
-    `current` holds the newest evidence row per role × dimension (role_id, dimension, score,
-    origin, rubric_version); it may be empty. A role with per-dimension baseline evidence
-    sums its five dimensions (published values fill any gap). A totals-only role keeps its
-    published total unless all five dimensions were refreshed from data.
+    `current` holds the newest evidence row per role × dimension (as `evidence_history`); it may
+    be empty. The totals rule itself (published values fill a per-dimension role's gaps; a
+    totals-only role needs all five dimensions from data) lives in `scoring.refresh`.
     """
-    rows = []
-    by_role = {rid: grp for rid, grp in current.groupby("role_id")} if not current.empty else {}
-    for role in catalogue:
-        held = by_role.get(role.id)
-        scores = {} if held is None else dict(zip(held["dimension"], held["score"]))
-        origins = {} if held is None else dict(zip(held["dimension"], held["origin"]))
-        rubric = None if held is None else next((v for v in held.get("rubric_version", []) if isinstance(v, str)), None)
-        from_data = [d for d in DIMENSIONS if origins.get(d) in ("refreshed", "override")]
-        if role.evidence:
-            total = sum(int(scores.get(d, role.evidence[d].score)) for d in DIMENSIONS)
-            refreshed = any(origins.get(d) == "refreshed" for d in DIMENSIONS)
-        elif len(from_data) == len(DIMENSIONS):
-            total, refreshed = sum(int(scores[d]) for d in DIMENSIONS), True
-        else:
-            total, refreshed = role.baseline_evidence_total, False
-        rows.append({"role_id": role.id, "evidence_total": float(total), "evidence_refreshed": refreshed,
-                     "rubric_version": rubric if refreshed else None})
-    return pd.DataFrame(rows, columns=["role_id", "evidence_total", "evidence_refreshed", "rubric_version"])
+    from scoring.refresh import evidence_totals as totals_rule
+
+    columns = ["role_id", "dimension", "score", "origin", "status", "rubric_version"]
+    current = current if len(current) else pd.DataFrame(columns=columns)
+    totals = totals_rule(current, catalogue)
+    refreshed_rows = current[current["origin"] == "refreshed"]
+    rubric = refreshed_rows.groupby("role_id")["rubric_version"].max() if len(refreshed_rows) else pd.Series(dtype=str)
+    return pd.DataFrame({
+        "role_id": totals["role_id"], "evidence_total": totals["evidence_total"].astype(float),
+        "evidence_refreshed": totals["refreshed"].astype(bool),
+        "rubric_version": [rubric.get(r) if ok else None for r, ok in zip(totals["role_id"], totals["refreshed"])],
+    })
 
 
 def _override(role: Role, as_of: date) -> tuple[float | None, str | None]:

@@ -102,7 +102,7 @@ def commit_analyst_copy(tmp: Path, dest: str | os.PathLike) -> Path:
         log.warning("publish: removing %s left beside the analyst copy", stale_wal)
         stale_wal.unlink(missing_ok=True)
     os.replace(tmp, dest)
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
     return dest
 
 
@@ -165,7 +165,7 @@ def commit_marts(tmp: Path, marts_dir: str | os.PathLike) -> list[Path]:
         final = marts_dir / f"{view}.parquet"
         os.replace(staged, final)
         out.append(final)
-    _fsync_dir(marts_dir)
+    fsync_dir(marts_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     return out
 
@@ -237,7 +237,8 @@ def _clean_temp_files(directory: Path, name: str) -> None:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (best effort: not every filesystem allows it)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:

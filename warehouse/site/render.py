@@ -30,6 +30,7 @@ import jinja2
 from jobzone.catalogue import BARRIERS, DIMENSIONS, PRINCIPLES, Catalogue, Role
 from jobzone.errors import WarehouseError
 from scoring.aijri import load_method, score
+from warehouse.publish import fsync_dir
 
 SITE_DIR = Path(__file__).resolve().parent
 STYLESHEET = SITE_DIR / "style.css"
@@ -210,7 +211,7 @@ def swap_dir(new: Path, live: Path) -> None:
         if old is not None and not live.exists():
             os.replace(old, live)
         raise
-    _fsync_dir(live.parent)
+    fsync_dir(live.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -637,14 +638,3 @@ def _json(payload: Any) -> str:
     return json.dumps(_jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
