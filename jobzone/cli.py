@@ -85,6 +85,8 @@ def records(frame) -> list[dict]:
             values = frame[col].dropna()
             if (values == values.dt.normalize()).all():
                 frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+        elif frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, date)).any():
+            frame[col] = frame[col].map(lambda v: v.isoformat() if isinstance(v, date) else v)
     return json.loads(frame.to_json(orient="records", date_format="iso", default_handler=str))
 
 

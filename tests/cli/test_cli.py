@@ -114,3 +114,34 @@ def test_console_script_is_installed(home):
     out = subprocess.run([sys.executable, "-m", "jobzone.cli", "whatif", "--task-resistance", "1.7", "--evidence",
                           "-5", "--barriers", "1", "--growth", "0", "--json"], capture_output=True, text=True)
     assert out.returncode == 0 and json.loads(out.stdout)["aijri"] == 10.7
+
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "scrapers" / "samples"
+
+
+def test_source_list_carries_licences():
+    rows = {r["source"]: r for r in json.loads(run("source", "list", "--json").stdout)}
+    assert rows["itjobswatch"]["licence"].startswith("CC BY-NC-SA 4.0")
+    assert rows["indeed"]["licence"] == "CC BY 4.0" and rows["indeed"]["attribution"] == "Indeed Hiring Lab"
+
+
+def test_source_parse_prints_the_observations_of_a_saved_page():
+    page = SAMPLES / "itjobswatch" / "developer_permanent_uk_2020-03-02.html"
+    rows = json.loads(run("source", "parse", "itjobswatch", str(page), "--url",
+                          "https://www.itjobswatch.co.uk/jobs/uk/developer.do", "--json").stdout)
+    postings = sorted((r["period_end"], r["value"]) for r in rows if r["metric"] == "postings" and r["subject"] == "developer")
+    assert postings == [("2018-03-02", 54119.0), ("2019-03-02", 43056.0), ("2020-03-02", 34634.0)]
+
+
+def test_source_parse_of_a_page_without_the_role_table_is_one_line(tmp_path):
+    page = SAMPLES / "itjobswatch" / "developer_permanent_uk_2020-03-02.html"
+    broken = tmp_path / "developer.html"
+    broken.write_text(page.read_text(encoding="utf-8").replace("Permanent jobs requiring a", "Jobs wanting a"))
+    result = run("source", "parse", "itjobswatch", str(broken), ok=False)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert str(broken) in result.stderr and "Permanent/Contract jobs requiring a" in result.stderr
+
+
+def test_run_rejects_samples_without_demo(home, tmp_path):
+    result = run("run", "--samples", str(tmp_path), ok=False)
+    assert result.exit_code == 1 and result.stderr.strip() == "error: --samples needs --demo"

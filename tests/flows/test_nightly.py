@@ -104,6 +104,14 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     for f in fetched:
         assert hashlib.sha256(archive.get(f["sha256"])).hexdigest() == f["sha256"]
 
+    # The backtest replays the rubric over the sample history (Indeed reaches back to 2020).
+    out = CliRunner().invoke(app, ["--home", str(home.root), "backtest", "--from", "2024-01-01", "--to", "2026-03-01",
+                                   "--step-days", "28", "--json"])
+    bt = json.loads(out.stdout)
+    mlops = next(r for r in bt["summary"] if r["role_id"] == "mlops-engineer")
+    assert mlops["steps"] == len([p for p in bt["path"] if p["role_id"] == "mlops-engineer"]) > 20
+    assert mlops["steps_refreshed"] > 0 and mlops["crossings"] >= mlops["reversals"] >= 0
+
 
 def _doctored_samples(tmp_path, replace):
     samples = tmp_path / "samples"

@@ -84,9 +84,8 @@ class SimRole:
             "indeed": {"country": self.country, "sectors": list(self.sectors)},
             "bls_series": list(self.bls_series),
             "layoff_industries": list(self.industries),
+            "warn_companies": list(self.warn_companies),
         }
-        if self.warn_companies:
-            out["warn_companies"] = list(self.warn_companies)
         return out
 
     def lookup_keys(self) -> dict[str, Any]:

@@ -609,7 +609,8 @@ class SimServer:
         for state in self.hosts.values():
             handler = type(f"SimHandler_{state.name}", (_SimHandler,), {"sim": self, "state": state})
             state.httpd = _QuietServer(("127.0.0.1", 0), handler)
-            threading.Thread(target=state.httpd.serve_forever, name=f"sim-{state.name}", daemon=True).start()
+            threading.Thread(target=state.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-{state.name}",
+                             daemon=True).start()
         return self
 
     def stop(self) -> None:
