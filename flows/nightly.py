@@ -85,11 +85,15 @@ def nightly(home: str | None = None, demo: bool = False, samples: str | None = N
                 gathered.append(future.result())
             except night.HostUnreachable as exc:  # a failed source degrades the night
                 gathered.append(exc.result)
-    summary = {"fetches": record_fetches(quote(plan), quote(gathered))}
-    summary["refresh"] = refresh(quote(plan), quote(gathered))
-    summary["score"] = score(quote(plan))
-    summary["publish"] = publish(quote(plan))
-    summary["alerts"] = alert(quote(plan))
+    try:
+        summary = {"fetches": record_fetches(quote(plan), quote(gathered))}
+        summary["refresh"] = refresh(quote(plan), quote(gathered))
+        summary["score"] = score(quote(plan))
+        summary["publish"] = publish(quote(plan))
+        summary["alerts"] = alert(quote(plan))
+    except Exception as exc:  # our own code: record the run as failed, then fail the flow visibly
+        night.fail(plan, exc)
+        raise
     report = night.finish(plan, summary)
     create_markdown_artifact(key="nightly-summary", markdown=report.markdown, description="Nightly run summary")
     create_table_artifact(key="zone-changes", table=report.zone_changes or [{"zone_changes": "none"}])

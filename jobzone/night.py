@@ -267,6 +267,16 @@ def alert(plan: NightPlan, emit: Callable[..., None] | None = None) -> dict:
     return {"handled": delivered}
 
 
+def fail(plan: NightPlan, exc: BaseException) -> None:
+    """Mark the run failed; nothing was published, so yesterday's copy, marts and site stand."""
+    progress.stage("finish", "failed", f"{type(exc).__name__}: {exc}")
+    try:
+        with open_warehouse(plan.home.warehouse, wait_seconds=5) as con:
+            finish_run(con, plan.run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.exception("could not record the failed run %s", plan.run_id)
+
+
 @dataclass
 class NightReport:
     summary: dict

@@ -171,3 +171,23 @@ def test_a_role_whose_sources_all_fail_keeps_yesterdays_evidence_marked_carried(
     # The published copy was replaced by tonight's (degraded but good) night, and is readable.
     assert home.analyst_copy.read_bytes() != published_before
     assert query(home.analyst_copy, "SELECT max(as_of) FROM score_history") [0][0].isoformat() == "2026-03-03"
+
+
+def test_a_failure_of_our_own_code_fails_the_run_visibly_and_publishes_nothing(tmp_path, config, monkeypatch):
+    from jobzone import night as steps
+
+    home = Home.resolve(tmp_path / "home")
+    night(home.root, config, demo=True)
+    copy_before = home.analyst_copy.read_bytes()
+    page_before = (home.site / "roles" / "mlops-engineer.html").read_bytes()
+
+    def broken_score(plan):
+        raise RuntimeError("a bug in scoring")
+
+    monkeypatch.setattr(steps, "score", broken_score)
+    with pytest.raises(RuntimeError, match="a bug in scoring"):
+        night(home.root, config, demo=True, as_of="2026-03-03")
+    (status, summary), = query(home.warehouse, "SELECT status, summary FROM runs WHERE as_of = DATE '2026-03-03'")
+    assert status == "failed" and "a bug in scoring" in summary
+    assert home.analyst_copy.read_bytes() == copy_before
+    assert (home.site / "roles" / "mlops-engineer.html").read_bytes() == page_before
