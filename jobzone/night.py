@@ -13,7 +13,7 @@ import logging
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -192,15 +192,23 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
     progress.stage("refresh", "running")
     frames = [g.observations for g in gathered if len(g.observations)]
     tonight = pd.concat(frames, ignore_index=True) if frames else None
+    history_days = int(plan.settings.flow.get("history_days", 1100))
     with open_warehouse(plan.home.warehouse) as con:
         # A request that failed tonight contributes nothing, old or new: its dimensions carry
-        # (marked, with their age) rather than being re-derived from yesterday's rows.
+        # (marked, with their age) rather than being re-derived from yesterday's rows. Only the
+        # newest value of each observation inside the metrics' look-back window is needed.
         failed = sorted({f.key for g in gathered for f in g.fetches if f.outcome in FAILED_OUTCOMES})
         history = con.execute(
             "SELECT o.source, o.series_key, o.subject, o.geography, o.metric, o.period_start, o.period_end, o.value,"
             " o.unit, o.detail, o.fetch_id FROM observations o JOIN fetches f USING (fetch_id)"
-            " WHERE NOT list_contains(?, f.request_key) ORDER BY o.loaded_at", [failed]).df()
-        previous = current_evidence(con, plan.as_of)
+            " WHERE NOT list_contains(?, f.request_key) AND o.period_end >= ?::DATE - ?::INTEGER"
+            " QUALIFY row_number() OVER (PARTITION BY o.series_key, o.subject, o.metric, o.period_start, o.period_end"
+            "                            ORDER BY o.loaded_at DESC) = 1"
+            " ORDER BY o.period_end", [failed, plan.as_of, history_days]).df()
+        tonight = only_changes(tonight, history)
+        # Carry from the evidence held *before* tonight: a rerun of the same night must
+        # reproduce tonight's rows exactly, not carry from its own first attempt.
+        previous = current_evidence(con, plan.as_of - timedelta(days=1))
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id)
         with transaction(con):
             added = write(con, "observations", result.good.assign(run_id=plan.run_id))
@@ -213,6 +221,27 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
                    + ", ".join(f"{k} {v}" for k, v in sorted(origins.items())))
     return {"observations": added, "quarantined": quarantined, "evidence_rows": evidence_added,
             "origins": dict(origins)}
+
+
+OBSERVATION_KEY = ["series_key", "subject", "metric", "period_start", "period_end"]
+
+
+def only_changes(tonight: pd.DataFrame | None, history: pd.DataFrame) -> pd.DataFrame | None:
+    """Tonight's observations that are new or changed against the newest value held.
+
+    A re-published CSV repeats years of unchanged history; storing only the changes keeps
+    the warehouse compact, and each number's lineage points at the fetch that first carried it.
+    """
+    if tonight is None or tonight.empty or history.empty:
+        return tonight
+    held = history[OBSERVATION_KEY + ["value"]].copy()
+    probe = tonight[OBSERVATION_KEY + ["value"]].copy()
+    for frame in (held, probe):
+        for col in ("period_start", "period_end"):
+            frame[col] = pd.to_datetime(frame[col])
+        frame["value"] = frame["value"].astype("float64").round(9)
+    same = probe.merge(held.assign(_held=True), on=OBSERVATION_KEY + ["value"], how="left")["_held"]
+    return tonight[same.isna().to_numpy()].reset_index(drop=True)
 
 
 def quarantine_rows(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:

@@ -62,19 +62,34 @@ def replay(con: duckdb.DuckDBPyConnection, archive: RawArchive, since: date | No
         return report
     con.register("_replayed", parsed)
     try:
-        # Join on the natural key; NULL values compare equal (IS NOT DISTINCT FROM).
+        # Observations are stored as changes: a value re-published by a later fetch is held once,
+        # under the fetch that first carried it. So a replayed row is "identical" when the same
+        # value is held for its key from any fetch up to and including its own.
         counts = con.execute("""
+            WITH r AS (SELECT r.*, f.fetched_at, row_number() OVER () AS rn
+                       FROM _replayed r JOIN fetches f USING (fetch_id)),
+            o AS (SELECT o.*, f.fetched_at AS o_fetched_at FROM observations o JOIN fetches f USING (fetch_id)),
+            held AS (
+              SELECT r.rn, any_value(r.fetch_id) AS fetch_id, any_value(r.series_key) AS series_key,
+                     any_value(r.metric) AS metric, any_value(CAST(r.period_end AS DATE)) AS period_end,
+                     coalesce(bool_or(o.value IS NOT DISTINCT FROM r.value), false) AS same,
+                     count(o.series_key) > 0 AS any_row
+              FROM r LEFT JOIN o
+                ON o.series_key = r.series_key AND o.subject = r.subject AND o.metric = r.metric
+               AND o.period_end = CAST(r.period_end AS DATE)
+               AND o.period_start IS NOT DISTINCT FROM CAST(r.period_start AS DATE)
+               AND o.o_fetched_at <= r.fetched_at
+              GROUP BY r.rn
+            )
             SELECT
-              count(*) FILTER (WHERE o.fetch_id IS NOT NULL AND o.value IS NOT DISTINCT FROM r.value) AS identical,
-              count(*) FILTER (WHERE o.fetch_id IS NOT NULL AND o.value IS DISTINCT FROM r.value) AS changed,
-              count(*) FILTER (WHERE o.fetch_id IS NULL AND q.fetch_id IS NOT NULL) AS quarantined,
-              count(*) FILTER (WHERE o.fetch_id IS NULL AND q.fetch_id IS NULL) AS new
-            FROM _replayed r
-            LEFT JOIN observations o ON o.fetch_id = r.fetch_id AND o.series_key = r.series_key
-                 AND o.subject = r.subject AND o.metric = r.metric AND o.period_end = CAST(r.period_end AS DATE)
+              count(*) FILTER (WHERE same) AS identical,
+              count(*) FILTER (WHERE NOT same AND any_row AND q.fetch_id IS NULL) AS changed,
+              count(*) FILTER (WHERE NOT same AND q.fetch_id IS NOT NULL) AS quarantined,
+              count(*) FILTER (WHERE NOT same AND NOT any_row AND q.fetch_id IS NULL) AS new
+            FROM held h
             LEFT JOIN (SELECT DISTINCT fetch_id, series_key, metric, period_end FROM quarantine) q
-                 ON q.fetch_id = r.fetch_id AND q.series_key = r.series_key AND q.metric = r.metric
-                 AND q.period_end = CAST(r.period_end AS DATE)
+                 ON q.fetch_id = h.fetch_id AND q.series_key = h.series_key AND q.metric = h.metric
+                 AND q.period_end = h.period_end
         """).fetchall()[0]
     finally:
         con.unregister("_replayed")

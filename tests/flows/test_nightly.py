@@ -82,7 +82,7 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     outcomes = query(home.warehouse, "SELECT DISTINCT outcome FROM fetches WHERE run_id = ?", [second["run_id"]])
     assert set(o for (o,) in outcomes) <= {"unchanged", "http_error"}
     after = snapshot(home.warehouse)
-    for table in ("aijri_results", "observations", "alerts", "catalogue_versions"):
+    for table in ("aijri_results", "evidence_scores", "metrics", "observations", "alerts", "catalogue_versions"):
         assert after[table] == before[table], table
     assert set(before["fetches"]) <= set(after["fetches"])  # the fetch log only grows
 
