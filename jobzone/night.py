@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+import duckdb
 import pandas as pd
 
 from jobzone import progress
@@ -205,7 +206,7 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
             " QUALIFY row_number() OVER (PARTITION BY o.series_key, o.subject, o.metric, o.period_start, o.period_end"
             "                            ORDER BY o.loaded_at DESC) = 1"
             " ORDER BY o.period_end", [failed, plan.as_of, history_days]).df()
-        tonight = only_changes(tonight, history)
+        tonight = only_changes(con, tonight)
         # Carry from the evidence held *before* tonight: a rerun of the same night must
         # reproduce tonight's rows exactly, not carry from its own first attempt.
         previous = current_evidence(con, plan.as_of - timedelta(days=1))
@@ -223,25 +224,35 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
             "origins": dict(origins)}
 
 
-OBSERVATION_KEY = ["series_key", "subject", "metric", "period_start", "period_end"]
+def only_changes(con: duckdb.DuckDBPyConnection, tonight: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Tonight's observations that are new or changed against the newest value held, plus the
+    newest row of each series.
 
-
-def only_changes(tonight: pd.DataFrame | None, history: pd.DataFrame) -> pd.DataFrame | None:
-    """Tonight's observations that are new or changed against the newest value held.
-
-    A re-published CSV repeats years of unchanged history; storing only the changes keeps
-    the warehouse compact, and each number's lineage points at the fetch that first carried it.
+    A re-published CSV repeats years of unchanged history; storing only the changes keeps the
+    warehouse compact, and each number's lineage points at the fetch that first carried it. The
+    newest row of every series is always kept so that tonight's batch still shows how far the
+    series reaches (the dates-running-backwards guard compares exactly that).
     """
-    if tonight is None or tonight.empty or history.empty:
+    if tonight is None or tonight.empty:
         return tonight
-    held = history[OBSERVATION_KEY + ["value"]].copy()
-    probe = tonight[OBSERVATION_KEY + ["value"]].copy()
-    for frame in (held, probe):
-        for col in ("period_start", "period_end"):
-            frame[col] = pd.to_datetime(frame[col])
-        frame["value"] = frame["value"].astype("float64").round(9)
-    same = probe.merge(held.assign(_held=True), on=OBSERVATION_KEY + ["value"], how="left")["_held"]
-    return tonight[same.isna().to_numpy()].reset_index(drop=True)
+    probe = tonight.assign(_row=range(len(tonight)))
+    newest = probe.assign(_end=pd.to_datetime(probe["period_end"])).groupby("series_key")["_end"].transform("max")
+    keep_newest = pd.to_datetime(probe["period_end"]) == newest
+    con.register("_tonight", probe[["_row", "series_key", "subject", "metric", "period_start", "period_end", "value"]])
+    try:
+        unchanged = {row for (row,) in con.execute("""
+            WITH held AS (
+                SELECT series_key, subject, metric, period_start, period_end, arg_max(value, loaded_at) AS value
+                FROM observations GROUP BY ALL)
+            SELECT t._row FROM _tonight t JOIN held h
+              ON h.series_key = t.series_key AND h.subject = t.subject AND h.metric = t.metric
+             AND h.period_start IS NOT DISTINCT FROM CAST(t.period_start AS DATE)
+             AND h.period_end = CAST(t.period_end AS DATE)
+            WHERE round(h.value, 9) IS NOT DISTINCT FROM round(t.value, 9)""").fetchall()}
+    finally:
+        con.unregister("_tonight")
+    keep = keep_newest.to_numpy() | ~probe["_row"].isin(unchanged).to_numpy()
+    return tonight[keep].reset_index(drop=True)
 
 
 def quarantine_rows(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
