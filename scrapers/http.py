@@ -191,9 +191,36 @@ def make_fetch_id(key: str, fetched_at: datetime) -> str:
 # --------------------------------------------------------------------------- session
 
 
-def make_session(settings: HttpSettings) -> requests.Session:
-    """A session with the project's User-Agent/From headers and bounded urllib3 retries."""
-    retry = Retry(
+class PoliteRetry(Retry):
+    """urllib3's Retry, whose every retry also waits for the host's politeness slot.
+
+    urllib3 retries inside `session.request` and does not back off at all before the first
+    retry, so without this a 5xx page would be asked for again at once, inside the host's
+    minimum interval (and a rate-limited host answers that with 429).
+    """
+
+    def __init__(self, *args: Any, pace: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pace = pace
+
+    def new(self, **kwargs: Any) -> "PoliteRetry":
+        retry = super().new(**kwargs)
+        retry.pace = self.pace
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)  # Retry-After or the exponential backoff
+        if self.pace is not None:
+            self.pace()
+
+
+def make_session(settings: HttpSettings, pace: Any = None) -> requests.Session:
+    """A session with the project's User-Agent/From headers and bounded, polite urllib3 retries.
+
+    `pace()` is called before every retry (the caller's per-host limiter).
+    """
+    retry = PoliteRetry(
+        pace=pace,
         total=settings.retries,
         connect=settings.retries,
         read=settings.retries,
@@ -484,11 +511,12 @@ class Fetcher:
         self.limiter = limiter
         self.robots = robots
         self._session: requests.Session | None = None
+        self._host = ""  # the host of the request in flight, for the retries' pacing
 
     @property
     def session(self) -> requests.Session:
         if self._session is None:
-            self._session = make_session(self.settings)
+            self._session = make_session(self.settings, pace=lambda: self.limiter.wait(self._host))
         return self._session
 
     def close(self) -> None:
@@ -526,6 +554,7 @@ class Fetcher:
                 return FetchResult(status=None, outcome=verdict.outcome or DISALLOWED, detail=verdict.detail,
                                    final_url=url, **base)
             host = urlsplit(url).netloc
+            self._host = host
             self.limiter.wait(host)
             try:
                 resp = self.session.request(method, url, headers=headers, json=body_json, stream=True,

@@ -200,6 +200,19 @@ def test_per_host_rate_limit(server, fast):
     assert paths(server) == ["/robots.txt", "/a.csv", "/b.csv"]  # strictly sequential, in order
 
 
+def test_a_retry_waits_for_the_hosts_politeness_slot(server, fast):
+    # urllib3 retries at once after a first 5xx; the retry must still keep the host's interval.
+    server.expect_oneshot_request("/flaky.csv").respond_with_data("boom", status=500)
+    server.expect_request("/flaky.csv").respond_with_data("ok\n", content_type="text/csv")
+    polite = HttpSettings(**{**fast.__dict__, "rate_limits": {"127.0.0.1": 0.5}, "backoff_factor": 0.0})
+    server.log.clear()
+    start = time.monotonic()
+    res = fetch_one(req(server.url_for("/flaky.csv")), polite)
+    assert res.outcome == "ok" and paths(server) == ["/robots.txt", "/flaky.csv", "/flaky.csv"]
+    # robots.txt, the first try and the retry: three requests, two intervals at the least.
+    assert time.monotonic() - start >= 1.0  # a lower bound by design; no upper bound is asserted
+
+
 def test_different_hosts_are_grouped_and_order_is_kept(server, fast):
     server.expect_request("/one.csv").respond_with_data("1", content_type="text/csv")
 
