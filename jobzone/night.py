@@ -285,7 +285,9 @@ def publish(plan: NightPlan) -> dict:
 
     progress.stage("publish", "running")
     with open_warehouse(plan.home.warehouse) as con:
-        publication = publish_night(con, plan.home, catalogue=plan.catalogue,
+        # With a role file skipped tonight, render every card from the documents last loaded
+        # (catalogue_versions): one broken edit must not unpublish a role whose history stands.
+        publication = publish_night(con, plan.home, catalogue=None if plan.catalogue.errors else plan.catalogue,
                                     attributions={s.name: s for s in SOURCES.values()})
     progress.stage("publish", "done", f"{len(publication.site)} site files, {len(publication.marts)} marts")
     return publication.summary()
