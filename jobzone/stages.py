@@ -61,11 +61,13 @@ def baseline_evidence_frame(catalogue: Catalogue, run_id: str) -> pd.DataFrame:
 
 def current_evidence(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
     """The newest evidence per role × dimension on or before `as_of`."""
+    # Straight from evidence_scores (not the evidence_history view over every date): one
+    # window over the rows on or before `as_of`.
     return con.execute(
         "SELECT role_id, dimension, as_of, score, origin, status, confidence, age_days, inputs, rationale,"
-        " rubric_version, rubric_score FROM evidence_history WHERE as_of <= ?"
-        " QUALIFY row_number() OVER (PARTITION BY role_id, dimension ORDER BY as_of DESC) = 1", [as_of]
-    ).df()
+        " rubric_version, rubric_score FROM evidence_scores WHERE as_of <= ?"
+        " QUALIFY row_number() OVER (PARTITION BY role_id, dimension ORDER BY as_of DESC, version DESC) = 1",
+        [as_of]).df()
 
 
 def load_catalogue_stage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, run_id: str) -> int:

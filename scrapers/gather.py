@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,18 +124,25 @@ def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http
     The nightly flow calls this once per host so that each host is one coarse Prefect task.
     """
     by_name = {s.name: s for s in _resolve(sources)}
-    results = fetch_many(reqs, http_settings or HttpSettings(), validators)
-    frames: list[pd.DataFrame] = []
-    for result in results:
+    parsed: list[tuple[str, pd.DataFrame]] = []  # (fetch_id, observations), in arrival order
+    lock = threading.Lock()
+
+    def archive_and_parse(result: FetchResult) -> None:
         if result.outcome != OK or result.body is None:
-            continue
+            return
         if archive is not None:
             archive.put(result.body)  # archived before parsing, so a parse_error body can be replayed
         frame = parse_result(by_name[result.source], result)
-        if len(frame):
-            frames.append(frame)
         if archive is not None:
             result.body = None  # the archive has it; do not hold every body in memory
+        if len(frame):
+            with lock:
+                parsed.append((result.fetch_id, frame))
+
+    results = fetch_many(reqs, http_settings or HttpSettings(), validators, on_result=archive_and_parse)
+    # Hosts finish in any order: put the frames back in request order so a night is reproducible.
+    order = {r.fetch_id: i for i, r in enumerate(results)}
+    frames = [f for _, f in sorted(parsed, key=lambda item: order[item[0]])]
     observations = pd.concat(frames, ignore_index=True) if frames else empty_observations()
     for result in results:
         if result.outcome not in (OK, UNCHANGED):

@@ -20,7 +20,7 @@ import time
 import urllib.robotparser
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -275,7 +275,11 @@ class HostLimiter:
             time.sleep(start - now)
 
     def release(self, host: str) -> None:
-        """Space the *next* request from the end of this one, not only from its start."""
+        """After a failure, space the *next* request from the end of this one.
+
+        Successful requests are spaced by their starts (`wait`): a host's limit is on arrivals,
+        and pushing every slot past the response would add the latency to each interval.
+        """
         with self._lock:
             self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + self.interval(host))
 
@@ -566,7 +570,6 @@ class Fetcher:
             if resp.status_code in _REDIRECT_CODES and resp.headers.get("Location"):
                 target = urljoin(url, resp.headers["Location"])
                 resp.close()
-                self.limiter.release(host)
                 if not same_site(url, target):
                     return FetchResult(status=resp.status_code, outcome=OFFHOST_REDIRECT,
                                        detail=f"redirect to {target} leaves the site", final_url=url, **base)
@@ -584,7 +587,8 @@ class Fetcher:
             return self._finish(resp, req, validator, base, url, cap, deadline)
         finally:
             resp.close()
-            self.limiter.release(host)
+            if resp.status_code == 429 or resp.status_code >= 500:
+                self.limiter.release(host)  # a struggling host gets the interval after the answer
 
     def _finish(self, resp: requests.Response, req: SourceRequest, validator: Validator | None, base: dict,
                 url: str, cap: int, deadline: float) -> FetchResult:
@@ -659,7 +663,8 @@ def _host_key(url: str) -> str:
 
 
 def fetch_many(requests_list: Sequence[SourceRequest], settings: HttpSettings | None = None,
-               validators: Validators | None = None) -> list[FetchResult]:
+               validators: Validators | None = None,
+               on_result: Callable[[FetchResult], None] | None = None) -> list[FetchResult]:
     """Fetch everything: hosts concurrently, one host strictly sequential. Results keep input order."""
     settings = settings or HttpSettings()
     validators = validators or {}
@@ -676,6 +681,10 @@ def fetch_many(requests_list: Sequence[SourceRequest], settings: HttpSettings | 
             for i in indices:
                 req = requests_list[i]
                 results[i] = fetcher.fetch(req, _as_validator(validators.get(req.key)))
+                if on_result is not None:
+                    # Runs in the host's thread while the limiter would make it wait anyway,
+                    # so parsing a body costs no wall time on a politely paced host.
+                    on_result(results[i])
         finally:
             fetcher.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from contextlib import contextmanager
@@ -74,6 +75,9 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) 
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB takes 80 % of RAM by default; the nightly shares the machine with analysts and
+    # Prefect, and spills to disk past this limit instead.
+    con.execute(f"SET memory_limit = '{os.environ.get('JOBZONE_DUCKDB_MEMORY', '1GB')}'")
     if not read_only:
         migrate(con)
     return con

@@ -69,8 +69,9 @@ def write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> in
         else:
             digest = " || chr(31) || ".join(
                 f"coalesce(CAST(n.{_q(c)} AS VARCHAR), chr(0))" for c in spec.compare)
+            # Only the keys being written: a GROUP BY over the whole history grew with it.
             latest = (f"SELECT {keys}, max(version) AS version, arg_max(content_hash, version) AS content_hash "
-                      f"FROM {_q(table)} GROUP BY {keys}")
+                      f"FROM {_q(table)} t SEMI JOIN {view} n ON {_key_match(spec.key, 't', 'n')} GROUP BY {keys}")
             sql = (f"INSERT INTO {_q(table)} BY NAME "
                    f"SELECT n.* EXCLUDE (content_hash), n.content_hash, coalesce(l.version, 0) + 1 AS version "
                    f"FROM (SELECT *, md5({digest}) AS content_hash FROM ({typed}) n "

@@ -38,15 +38,20 @@ COMMENT ON COLUMN score_history.run_id IS 'The run that wrote the result (see ru
 COMMENT ON COLUMN score_history.created_at IS 'When the result was written.';
 
 CREATE OR REPLACE VIEW latest_scores AS
-WITH h AS (
-    SELECT *, lag(aijri) OVER w AS previous_aijri, lag(zone) OVER w AS previous_zone,
-           lag(as_of) OVER w AS previous_as_of
-    FROM score_history WINDOW w AS (PARTITION BY role_id ORDER BY as_of)
-)
-SELECT role_id, title, as_of, aijri, zone, sublabel, previous_as_of, previous_aijri, previous_zone,
-       round(aijri - previous_aijri, 1) AS change, evidence_total, evidence_refreshed, task_resistance,
-       barrier_total, growth, override_aijri, methodology_version, rubric_version, run_id
-FROM h QUALIFY row_number() OVER (PARTITION BY role_id ORDER BY as_of DESC) = 1;
+-- Written against aijri_results directly (not score_history + lag()): analysts open this view
+-- all day, and windowing the whole history to keep one row per role took seconds at scale.
+WITH d AS (SELECT role_id, max(as_of) AS d1 FROM aijri_results GROUP BY role_id),
+p AS (SELECT a.role_id, max(a.as_of) AS d0 FROM aijri_results a JOIN d USING (role_id)
+      WHERE a.as_of < d.d1 GROUP BY a.role_id),
+cur AS (SELECT a.* FROM aijri_results a JOIN d ON a.role_id = d.role_id AND a.as_of = d.d1
+        QUALIFY row_number() OVER (PARTITION BY a.role_id ORDER BY a.version DESC) = 1),
+prv AS (SELECT a.role_id, a.as_of, a.aijri, a.zone FROM aijri_results a JOIN p ON a.role_id = p.role_id
+        AND a.as_of = p.d0 QUALIFY row_number() OVER (PARTITION BY a.role_id ORDER BY a.version DESC) = 1)
+SELECT c.role_id, t.title, c.as_of, c.aijri, c.zone, c.sublabel, prv.as_of AS previous_as_of,
+       prv.aijri AS previous_aijri, prv.zone AS previous_zone, round(c.aijri - prv.aijri, 1) AS change,
+       c.evidence_total, c.evidence_refreshed, c.task_resistance, c.barrier_total, c.growth, c.override_aijri,
+       c.methodology_version, c.rubric_version, c.run_id
+FROM cur c LEFT JOIN prv USING (role_id) LEFT JOIN role_titles t USING (role_id);
 COMMENT ON VIEW latest_scores IS 'Each role''s most recent AIJRI with the change since the previous as-of date.';
 COMMENT ON COLUMN latest_scores.role_id IS 'Role slug.';
 COMMENT ON COLUMN latest_scores.title IS 'Role title.';
