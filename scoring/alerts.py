@@ -250,12 +250,18 @@ def describe_crossing(alert: Alert, moves: list[dict], link: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
-def zone_alerts(history: pd.DataFrame, evidence: pd.DataFrame | None, policy: AlertPolicy | None = None, *,
-                since: date | None = None, link_for: Callable[[str], str | None] | None = None) -> list[Alert]:
-    """`detect_crossings` with each alert's evidence moves and message filled in."""
+def zone_alerts(history: pd.DataFrame, evidence: pd.DataFrame | Callable[[str, date], pd.DataFrame] | None,
+                policy: AlertPolicy | None = None, *, since: date | None = None,
+                link_for: Callable[[str], str | None] | None = None) -> list[Alert]:
+    """`detect_crossings` with each alert's evidence moves and message filled in.
+
+    `evidence` is an evidence_history frame, or a function (role_id, night) -> that role's
+    rows up to the night, for callers that should not hold every role's evidence at once.
+    """
     out = []
     for a in detect_crossings(history, policy, since=since):
-        moves = evidence_moves(evidence, a.subject, a.from_as_of, a.as_of) if evidence is not None else []
+        rows = evidence(a.subject, a.as_of) if callable(evidence) else evidence
+        moves = evidence_moves(rows, a.subject, a.from_as_of, a.as_of) if rows is not None else []
         link = link_for(a.subject) if link_for else None
         out.append(replace(a, message=describe_crossing(a, moves, link),
                            details={"evidence_moves": moves, "link": link}))
