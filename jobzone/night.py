@@ -114,8 +114,8 @@ def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config:
     with open_warehouse(home_dir.warehouse) as con:
         start_run(con, run_id, "demo" if demo else "nightly", day)
         load_catalogue_stage(con, catalogue, run_id)  # before refresh: tonight's evidence stacks on the seed
-        validators = {url: Validator(etag, lm, sha) for url, etag, lm, sha in con.execute(
-            "SELECT url, etag, last_modified, sha256 FROM http_validators").fetchall()}
+        validators = {url: Validator(etag, lm, sha, checked) for url, etag, lm, sha, checked in con.execute(
+            "SELECT url, etag, last_modified, sha256, updated_at FROM http_validators").fetchall()}
     options = {name: dict(table) for name, table in settings.sources.items()}
     if catalogue_dir:  # the reviewed claims travel with the catalogue they cite
         options.setdefault("claims", {})["path"] = str(Path(catalogue_dir) / "expert-claims.yaml")
@@ -177,8 +177,10 @@ def record_fetches(plan: NightPlan, gathered: list[GatherResult]) -> dict:
 
 
 def _validator_rows(gathered: list[GatherResult]) -> pd.DataFrame:
+    # updated_at is when the source was last actually asked: a check skipped as still fresh keeps it.
     rows = [{"url": key, "etag": v.etag, "last_modified": v.last_modified, "sha256": v.sha256,
-             "updated_at": datetime.now(timezone.utc)} for g in gathered for key, v in g.validators().items()]
+             "updated_at": v.checked_at or datetime.now(timezone.utc)}
+            for g in gathered for key, v in g.validators().items()]
     return pd.DataFrame(rows)
 
 

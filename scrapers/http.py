@@ -83,6 +83,9 @@ class HttpSettings:
         "raw.githubusercontent.com": 0.5,
     })
     default_interval: float = 1.0
+    #: do not ask a host again about a URL checked less than this many seconds ago (host -> s):
+    #: a rerun of the same night (after a crash, say) costs the source nothing
+    recheck_after: dict[str, float] = field(default_factory=dict)
     max_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
     max_workers: int = 8
@@ -92,14 +95,17 @@ class HttpSettings:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> HttpSettings:
-        """Build from the ``[http]`` table of settings.toml (``host_intervals`` = ``rate_limits``)."""
+        """Build from the ``[http]`` table of settings.toml (``host_intervals`` = ``rate_limits``,
+        ``host_recheck_after`` = ``recheck_after``)."""
         known = {f.name for f in fields(cls)}
         values = dict(table)
         if "host_intervals" in values:
             values["rate_limits"] = {**values.get("rate_limits", {}), **values.pop("host_intervals")}
+        if "host_recheck_after" in values:
+            values["recheck_after"] = {**values.get("recheck_after", {}), **values.pop("host_recheck_after")}
         unknown = sorted(set(values) - known)
         if unknown:
-            allowed = sorted(known | {"host_intervals"})
+            allowed = sorted(known | {"host_intervals", "host_recheck_after"})
             raise ScraperError(f"[http] settings: unknown key(s) {unknown}; known: {allowed}")
         if "rate_limits" in values:
             values["rate_limits"] = {str(k): float(v) for k, v in values["rate_limits"].items()}
@@ -116,24 +122,33 @@ class HttpSettings:
         """The product token robots.txt groups are matched against."""
         return self.user_agent.split("/")[0].split()[0].lower() or "*"
 
+    def recheck_for(self, host: str) -> float:
+        """Seconds a checked URL on `host` stays fresh (same matching as `interval_for`)."""
+        return _per_host(self.recheck_after, host, 0.0)
+
     def interval_for(self, host: str) -> float:
         """Seconds between requests to ``host`` (a netloc; exact key, then host name, then parent domain)."""
-        netloc, name = host.lower(), _hostname(host)
-        for key in (netloc, name):
-            if key in self.rate_limits:
-                return float(self.rate_limits[key])
-        for key, seconds in self.rate_limits.items():
-            if name.endswith("." + key.lower()):
-                return float(seconds)
-        return float(self.default_interval)
+        return _per_host(self.rate_limits, host, self.default_interval)
+
+
+def _per_host(table: Mapping[str, float], host: str, default: float) -> float:
+    netloc, name = host.lower(), _hostname(host)
+    for key in (netloc, name):
+        if key in table:
+            return float(table[key])
+    for key, seconds in table.items():
+        if name.endswith("." + key.lower()):
+            return float(seconds)
+    return float(default)
 
 
 class Validator(NamedTuple):
-    """What the previous run knew about a request key."""
+    """What the previous run knew about a request key, and when it last checked it."""
 
     etag: str | None
     last_modified: str | None
     sha256: str | None
+    checked_at: datetime | None = None
 
 
 Validators = Mapping[str, "Validator | tuple[str | None, str | None, str | None]"]
@@ -162,6 +177,8 @@ class FetchResult:
     final_url: str | None = None
     fetch_id: str = ""
     request: SourceRequest | None = field(default=None, repr=False, compare=False)
+    #: when the source was last actually asked about this URL (kept when a fresh check is skipped)
+    checked_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -180,7 +197,7 @@ class FetchResult:
         return self.body.decode(_usable_codec(self.encoding), errors="replace")
 
     def validator(self) -> Validator:
-        return Validator(self.etag, self.last_modified, self.sha256)
+        return Validator(self.etag, self.last_modified, self.sha256, self.checked_at or self.fetched_at)
 
 
 def make_fetch_id(key: str, fetched_at: datetime) -> str:
@@ -495,9 +512,9 @@ def _as_validator(value: Any) -> Validator | None:
     if isinstance(value, Validator):
         return value
     if isinstance(value, Mapping):
-        return Validator(value.get("etag"), value.get("last_modified"), value.get("sha256"))
-    etag, last_modified, sha = tuple(value)
-    return Validator(etag, last_modified, sha)
+        return Validator(value.get("etag"), value.get("last_modified"), value.get("sha256"),
+                         value.get("checked_at"))
+    return Validator(*tuple(value))
 
 
 def _http_date(ts: float) -> str:
@@ -531,6 +548,11 @@ class Fetcher:
         fetched_at = datetime.now(UTC)
         base = dict(url=req.url, source=req.source, fetched_at=fetched_at, key=req.key,
                     method=req.method, request=req)
+        fresh = self._still_fresh(req, validator, fetched_at)
+        if fresh is not None:
+            return FetchResult(status=None, outcome=UNCHANGED, sha256=validator.sha256, etag=validator.etag,
+                               last_modified=validator.last_modified, detail=fresh, checked_at=validator.checked_at,
+                               **base)
         try:
             if _is_local(req.url):
                 return self._fetch_file(req, validator, base)
@@ -538,6 +560,15 @@ class Fetcher:
         except Exception as exc:  # noqa: BLE001 - the night must go on; the outcome records it
             log.exception("unexpected failure fetching %s", req.url)
             return FetchResult(status=None, outcome=UNREACHABLE, detail=f"unexpected: {_short(exc)}", **base)
+
+    def _still_fresh(self, req: SourceRequest, validator: Validator | None, now: datetime) -> str | None:
+        if validator is None or validator.checked_at is None or validator.sha256 is None:
+            return None
+        horizon = self.settings.recheck_for(urlsplit(req.url).netloc)
+        age = (now - validator.checked_at).total_seconds()
+        if horizon <= 0 or not 0 <= age < horizon:
+            return None
+        return f"not asked again: checked {age:.0f} s ago, recheck after {horizon:.0f} s"
 
     def _fetch_http(self, req: SourceRequest, validator: Validator | None, base: dict) -> FetchResult:
         s = self.settings

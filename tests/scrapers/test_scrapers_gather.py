@@ -76,7 +76,8 @@ def test_gather_end_to_end_then_unchanged(tmp_path, loopback_settings):
     assert {f.outcome for f in second.fetches} == {"unchanged"}
     assert len(second.observations) == 0
     assert tuple(second.observations.columns) == OBSERVATION_COLUMNS
-    assert second.validators() == first.validators()
+    # Same validators; only the time of the check moved on.
+    assert {k: v[:3] for k, v in second.validators().items()} == {k: v[:3] for k, v in first.validators().items()}
 
 
 @pytest.mark.slow

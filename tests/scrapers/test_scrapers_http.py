@@ -256,3 +256,24 @@ def test_same_site_rules():
     assert same_site("http://127.0.0.1:8000/a", "http://127.0.0.1:8000/b")
     assert not same_site("http://127.0.0.1:8000/a", "http://127.0.0.1:9000/b")
     assert not same_site("http://127.0.0.1:8000/a", "http://localhost:8000/b")
+
+
+def test_a_url_checked_recently_is_not_asked_again(server, fast):
+    from datetime import datetime, timedelta, timezone
+
+    from scrapers.http import Validator
+
+    server.expect_request("/daily.csv").respond_with_data("a\n1\n", content_type="text/csv")
+    settings = HttpSettings(**{**fast.__dict__, "recheck_after": {"127.0.0.1": 3600}})
+    first = fetch_one(req(server.url_for("/daily.csv")), settings)
+    assert first.outcome == "ok"
+    checked = first.validator()
+    assert checked.checked_at == first.fetched_at
+    again = fetch_one(req(server.url_for("/daily.csv")), settings, checked)
+    assert again.outcome == "unchanged" and again.detail.startswith("not asked again")
+    assert again.sha256 == first.sha256 and again.validator().checked_at == first.fetched_at
+    assert paths(server).count("/daily.csv") == 1
+    # Past the horizon the source is asked again.
+    stale = Validator(*checked[:3], checked_at=datetime.now(timezone.utc) - timedelta(hours=2))
+    assert fetch_one(req(server.url_for("/daily.csv")), settings, stale).outcome == "unchanged"
+    assert paths(server).count("/daily.csv") == 2
