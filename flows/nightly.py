@@ -54,14 +54,10 @@ def publish(plan: night.NightPlan) -> dict:
     return night.publish(plan)
 
 
-def _emit_crossing(alert: dict) -> None:
-    emit_event(event="jobzone.role.zone-changed", resource={"prefect.resource.id": f"jobzone.role.{alert['subject']}"},
-               payload={k: alert.get(k) for k in ("kind", "from_state", "to_state", "from_aijri", "to_aijri", "as_of")})
-
-
 @task(name="alert")
 def alert(plan: night.NightPlan) -> dict:
-    return night.alert(plan, emit=_emit_crossing)
+    # One Prefect event per crossing (jobzone.role.zone-changed), for automations to route.
+    return night.alert(plan, emit=emit_event)
 
 
 @flow(name="nightly", log_prints=False)

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from jobzone import progress
+from jobzone.faults import crash_point
 from jobzone.catalogue import Catalogue, load_catalogue
 from jobzone.paths import Home
 from jobzone.settings import Settings, load_settings
@@ -215,6 +216,7 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id)
         with transaction(con):
             added = write(con, "observations", result.good.assign(run_id=plan.run_id))
+            crash_point("refresh:after-observations")  # inside the transaction
             quarantined = write(con, "quarantine", quarantine_rows(result.quarantine, plan.run_id))
             write(con, "metrics", metric_rows(result.metrics, plan.run_id))
             evidence_added = write(con, "evidence_scores", evidence_rows(result.evidence, plan.run_id))
@@ -274,6 +276,7 @@ def score(plan: NightPlan) -> dict:
     progress.stage("score", "running")
     with open_warehouse(plan.home.warehouse) as con:
         results, added = score_stage(con, plan.catalogue, plan.as_of, plan.run_id)
+    crash_point("score:after-write")
     progress.stage("score", "done", f"{len(results)} roles, {added} new results")
     return {"roles": len(results), "results_added": added,
             "scores": {r.role_id: {"aijri": r.aijri, "zone": r.zone,

@@ -537,8 +537,14 @@ class Fetcher:
     @property
     def session(self) -> requests.Session:
         if self._session is None:
-            self._session = make_session(self.settings, pace=lambda: self.limiter.wait(self._host))
+            self._session = make_session(self.settings, pace=self._pace_retry)
         return self._session
+
+    def _pace_retry(self) -> None:
+        # A retry answers a failure: keep one full interval after the failed answer, then
+        # take the next slot.
+        self.limiter.release(self._host)
+        self.limiter.wait(self._host)
 
     def close(self) -> None:
         if self._session is not None:

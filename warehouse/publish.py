@@ -33,6 +33,7 @@ from typing import Any, Mapping
 
 import duckdb
 
+from jobzone.faults import crash_point
 from jobzone.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,7 @@ def publish_night(con: duckdb.DuckDBPyConnection, home: Any, *, catalogue: Any =
         raise
     # Everything is built: from here on only renames.
     copy = commit_analyst_copy(copy_tmp, home.analyst_copy)
+    crash_point("publish:between-swaps")
     marts = commit_marts(marts_tmp, home.marts)
     site_files: list[Path] = []
     if site_tmp is not None:
