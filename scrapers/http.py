@@ -290,6 +290,10 @@ class HostLimiter:
             self._next[host] = start + self.interval(host)  # reserve the slot
         if start > now:
             time.sleep(start - now)
+        # A late wake-up (the GIL, a busy core) must push the next slot, not shrink the gap the
+        # host sees between this request and the next.
+        with self._lock:
+            self._next[host] = max(self._next[host], time.monotonic() + self.interval(host))
 
     def release(self, host: str) -> None:
         """After a failure, space the *next* request from the end of this one.
