@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
@@ -80,13 +81,26 @@ def _lineage(rows: pd.DataFrame) -> list[dict]:
     return [dict(zip(cols, vals)) for vals in zip(*cols.values())]
 
 
+def _lineage_of(row: dict) -> dict:
+    """`_lineage` of one row given as a dict (see `_Group.records`): the same entry."""
+    def text(v):
+        return None if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
+    def day(v):
+        return None if v is None or v is pd.NaT else str(pd.Timestamp(v).to_datetime64().astype("datetime64[D]"))
+    return {"source": text(row["source"]), "series_key": text(row["series_key"]), "subject": text(row["subject"]),
+            "metric": text(row["metric"]), "period_start": day(row["period_start"]),
+            "period_end": day(row["period_end"]), "fetch_id": text(row["fetch_id"])}
+
+
 def _metric(role_id: str, metric: str, unit: str, status: str, note: str, *, value: float | None = None,
             sample_size: float | None = None, observed_to=None, inputs: dict | None = None,
-            lineage: list[dict] | None = None) -> dict:
+            lineage: list[dict] | None = None, lineage_json: str | None = None) -> dict:
+    """One metric row; `lineage_json` is the lineage already serialised (as json.dumps would)."""
+    if lineage_json is None:
+        lineage_json = json.dumps(lineage or [], sort_keys=True, default=str)
     return {"role_id": role_id, "metric": metric, "value": value, "unit": unit, "status": status, "note": note,
             "sample_size": sample_size, "observed_to": observed_to,
-            "inputs": json.dumps(inputs or {}, sort_keys=True, default=str),
-            "lineage": json.dumps(lineage or [], sort_keys=True, default=str)}
+            "inputs": json.dumps(inputs or {}, sort_keys=True, default=str), "lineage": lineage_json}
 
 
 def _pct(x: float) -> str:
@@ -102,6 +116,17 @@ def _latest_unique(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return rows[~rows.duplicated(by, keep="last")]
 
 
+def _missing(x) -> bool:
+    return x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+
+
+def _latest_unique_records(rows: list[dict], by: tuple[str, ...]) -> list[dict]:
+    """`_latest_unique` for rows as dicts: missing values (None, NaN, NaT) count as equal."""
+    keys = [tuple([None if _missing(r[c]) else r[c] for c in by]) for r in rows]
+    last = {k: i for i, k in enumerate(keys)}
+    return [r for i, (r, k) in enumerate(zip(rows, keys)) if last[k] == i]
+
+
 def _country_mask(obs: pd.DataFrame, country: str) -> pd.Series:
     aliases = geography_aliases(country)
     geo = obs["geography"].astype(object).where(obs["geography"].notna(), "").astype(str).str.upper()
@@ -112,13 +137,97 @@ def _country_mask(obs: pd.DataFrame, country: str) -> pd.Series:
     return geo.isin(aliases) | in_key
 
 
+def _itjw_kind(series_key: str) -> str | None:
+    """The kind a series_key names (itjobswatch:permanent:<slug>), None when it names none."""
+    p = str(series_key).split(":")
+    return p[1] if len(p) >= 3 and p[1] in ("permanent", "contract") else None
+
+
+def _bls_series_ids(frame: pd.DataFrame) -> list[tuple]:
+    """The BLS series ids a row answers to: its subject, and its series_key without `bls:`."""
+    out = []
+    for key, subject in zip(frame["series_key"].astype(str).tolist(), frame["subject"].tolist()):
+        ids = (subject,) if not key.startswith("bls:") or key[4:] == subject else (key[4:], subject)
+        out.append(ids)
+    return out
+
+
+def _slug_keys(frame: pd.DataFrame) -> list[tuple]:
+    norm: dict = {}  # a slug repeats on every row of its page: normalise each once
+    out = []
+    for subject in frame["subject"].tolist():
+        if subject not in norm:
+            norm[subject] = _norm_slug(subject)
+        out.append((norm[subject],))
+    return out
+
+
+# How a group's rows are looked up by key (see `_Group.split`): each gives the keys of every row.
+_SPLITS: dict[str, Callable[[pd.DataFrame], list[tuple]]] = {
+    "slug": _slug_keys,  # IT Jobs Watch pages by normalised slug
+    "series_key": lambda f: [(k,) for k in f["series_key"].tolist()],
+    "subject": lambda f: [(k,) for k in f["subject"].tolist()],
+    "bls_series": _bls_series_ids,
+}
+
+
+def _boxed(column: pd.Series) -> list:
+    """The column's values as Python objects, as to_dict("records") gives them (Timestamp, NaT,
+    float, str), at a fraction of its cost. A few dates repeat on every row of a group, and
+    making a Timestamp is the slow part: each distinct date is made once."""
+    if column.dtype.kind != "M":
+        return column.tolist()
+    distinct, where = np.unique(column.to_numpy(), return_inverse=True)  # NaT collapse into one
+    boxed = pd.Series(distinct, dtype=column.dtype).tolist()
+    return [boxed[i] for i in where]
+
+
+class _Group:
+    """One (source, metric)'s rows sorted by period_end, with per-row views built on first use.
+
+    Shared by every view of an index: the per-role metrics look their rows up here by key
+    instead of filtering the whole frame once per role.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.ends = frame["period_end"].to_numpy("datetime64[ns]")
+        self._records: list[dict] | None = None
+        self._splits: dict[str, dict] = {}
+        self._country_codes: pd.Series | None = None
+
+    def records(self) -> list[dict]:
+        """The rows as dicts (not to be mutated), each with its position in the group (`_position`)."""
+        if self._records is None:
+            names = list(self.frame.columns) + ["_position"]
+            columns = [_boxed(self.frame[c]) for c in names[:-1]] + [range(len(self.frame))]
+            self._records = [dict(zip(names, values)) for values in zip(*columns)]
+        return self._records
+
+    def country_codes(self) -> pd.Series:
+        if self._country_codes is None:
+            self._country_codes = _country_codes(self.frame)
+        return self._country_codes
+
+    def split(self, how: str) -> dict[object, np.ndarray]:
+        """Row positions (ascending) per key, for one of the `_SPLITS`."""
+        if how not in self._splits:
+            positions: dict[object, list[int]] = {}
+            for i, keys in enumerate(_SPLITS[how](self.frame)):
+                for k in keys:
+                    positions.setdefault(k, []).append(i)
+            self._splits[how] = {k: np.asarray(v, dtype=np.int64) for k, v in positions.items()}
+        return self._splits[how]
+
+
 class ObservationIndex:
     """Validated observations grouped by (source, metric), each group sorted by period_end.
 
     Built once; `upto(as_of)` is a cheap view of the rows known on a date (binary search on
     access), so a backtest replays hundreds of dates without re-scanning the history. Rows
     with the same period_end keep their given order (history first, tonight last: the last
-    one wins where duplicates are resolved).
+    one wins where duplicates are resolved). A view caches what it derives (per country, per
+    slug, CPI changes, ...), so many roles sharing a lookup key pay for it once.
     """
 
     def __init__(self, observations: pd.DataFrame | None):
@@ -127,12 +236,11 @@ class ObservationIndex:
         if observations is None:
             return
         obs = observations.reset_index(drop=True)
-        obs = obs.assign(_cc=_country_codes(obs), _order=np.arange(len(obs)),
-                         _detail_cf=obs["detail"].astype(object).where(obs["detail"].notna(), "").astype(str).str.casefold())
-        self._groups: dict[tuple[str, str], tuple[pd.DataFrame, np.ndarray]] = {}
+        obs = obs.assign(_order=np.arange(len(obs)))
+        self._groups: dict[tuple[str, str], _Group] = {}
         for key, group in obs.groupby(["source", "metric"], sort=False):
             group = group.sort_values(["period_end", "_order"], kind="stable").drop(columns=["_order"])
-            self._groups[(str(key[0]), str(key[1]))] = (group, group["period_end"].to_numpy("datetime64[ns]"))
+            self._groups[(str(key[0]), str(key[1]))] = _Group(group)
         self._empty = obs.iloc[0:0].drop(columns=["_order"])
         self._by_cc: dict[tuple[str, str, str], tuple[pd.DataFrame, np.ndarray]] = {}
 
@@ -148,11 +256,15 @@ class ObservationIndex:
         view._groups, view._empty, view._limit, view._by_cc = self._groups, self._empty, limit, self._by_cc
         return view
 
+    def _known(self, ends: np.ndarray) -> int:
+        """How many of a group's rows (sorted by period_end) are known at this view's limit."""
+        return len(ends) if self._limit is None else int(np.searchsorted(ends, self._limit, side="right"))
+
     def _cut(self, entry: tuple[pd.DataFrame, np.ndarray] | None) -> pd.DataFrame:
         if entry is None:
             return self._empty
         frame, ends = entry
-        n = len(ends) if self._limit is None else int(np.searchsorted(ends, self._limit, side="right"))
+        n = self._known(ends)
         return frame if n == len(ends) else frame.iloc[:n]
 
     def country(self, source: str, metric: str, country: str) -> pd.DataFrame:
@@ -160,11 +272,11 @@ class ObservationIndex:
         key = (source, metric, _cc(country))
         if key not in self._cache:
             if key not in self._by_cc:  # split once per base index, shared by every view
-                entry = self._groups.get((source, metric))
-                if entry is None:
+                group = self._groups.get((source, metric))
+                if group is None:
                     self._by_cc[key] = None
                 else:
-                    frame = entry[0][entry[0]["_cc"] == key[2]]
+                    frame = group.frame[(group.country_codes() == key[2]).to_numpy()]
                     self._by_cc[key] = (frame, frame["period_end"].to_numpy("datetime64[ns]"))
             self._cache[key] = self._cut(self._by_cc[key])
         return self._cache[key]
@@ -172,12 +284,40 @@ class ObservationIndex:
     def get(self, source: str, metric: str) -> pd.DataFrame:
         key = (source, metric)
         if key not in self._cache:
-            self._cache[key] = self._cut(self._groups.get(key))
+            group = self._groups.get(key)
+            self._cache[key] = self._empty if group is None else self._cut((group.frame, group.ends))
         return self._cache[key]
 
     def prefixed(self, source: str, prefix: str) -> pd.DataFrame:
         parts = [self.get(s, m) for (s, m) in self._groups if s == source and m.startswith(prefix)]
         return pd.concat(parts) if parts else self._empty
+
+    def records(self, source: str, metric: str, how: str | None = None, key: object = None) -> list[dict]:
+        """The (source, metric) rows known at this view, as dicts in index order; with `how`,
+        only those whose `_SPLITS[how]` key is `key`. The dicts are shared: do not mutate them."""
+        group = self._groups.get((source, metric))
+        if group is None:
+            return []
+        records = group.records()
+        n = self._known(group.ends)
+        if how is None:
+            return records[:n]
+        positions = group.split(how).get(key)
+        if positions is None:
+            return []
+        if n < len(group.ends):
+            positions = positions[:int(np.searchsorted(positions, n))]
+        return [records[i] for i in positions]
+
+    def metrics_of(self, source: str, prefix: str) -> list[str]:
+        """The metrics held for a source that start with `prefix`, in index order."""
+        return [m for (s, m) in self._groups if s == source and m.startswith(prefix)]
+
+    def memo(self, key: tuple, compute: Callable[[], object]) -> object:
+        """compute() once per view and key (a key names everything the result depends on)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
 
 def _country_codes(obs: pd.DataFrame) -> pd.Series:
@@ -194,42 +334,41 @@ def _cc(country: str) -> str:
 
 
 # --- IT Jobs Watch -------------------------------------------------------------------------------------
-def _itjw_rows(obs: ObservationIndex, role: RoleSpec, metric: str) -> pd.DataFrame:
+def _itjw_rows(obs: ObservationIndex, role: RoleSpec, metric: str) -> list[dict]:
+    """The role's IT Jobs Watch rows for one metric: its slug (normalised), its kind or none named."""
     key = role.lookup.itjobswatch
-    rows = obs.get("itjobswatch", metric)
-    if rows.empty:
-        return rows
-    rows = rows[rows["subject"].map(_norm_slug) == _norm_slug(key.slug)]
-    parts = rows["series_key"].astype(str).str.split(":")
-    kind = parts.map(lambda p: p[1] if len(p) >= 3 and p[1] in ("permanent", "contract") else key.kind)
-    return rows[kind == key.kind]
+    rows = obs.records("itjobswatch", metric, "slug", _norm_slug(key.slug))
+    return [r for r in rows if _itjw_kind(r["series_key"]) in (None, key.kind)]
 
 
-def _year_pair(rows: pd.DataFrame, tolerance_days: int) -> tuple[pd.Series | None, pd.Series | None]:
+def _year_pair(rows: list[dict], tolerance_days: int) -> tuple[dict | None, dict | None]:
     """The newest period and the one ending a year earlier (same fetch preferred, then nearest)."""
-    rows = _latest_unique(rows.sort_values("period_end", kind="stable"), ["series_key", "period_start", "period_end"])
-    if rows.empty:
+    rows = sorted(rows, key=lambda r: r["period_end"])  # stable: ties keep their given order
+    rows = _latest_unique_records(rows, ("series_key", "period_start", "period_end"))
+    if not rows:
         return None, None
-    now = rows.iloc[-1]
+    now = rows[-1]
     length = (now["period_end"] - now["period_start"]).days if pd.notna(now["period_start"]) else None
     target = now["period_end"] - pd.Timedelta(days=365)
-    cand = rows[(rows["period_end"] - target).abs() <= pd.Timedelta(days=tolerance_days)]
-    if length is not None and not cand.empty:
-        lengths = (cand["period_end"] - cand["period_start"]).dt.days
-        cand = cand[lengths.isna() | ((lengths - length).abs() <= 10)]
-    if cand.empty:
+    earliest, latest = target - pd.Timedelta(days=tolerance_days), target + pd.Timedelta(days=tolerance_days)
+    cand = [r for r in rows if earliest <= r["period_end"] <= latest]  # within the tolerance of the target
+    if length is not None and cand:
+        cand = [r for r in cand if pd.isna(r["period_start"])
+                or abs((r["period_end"] - r["period_start"]).days - length) <= 10]
+    if not cand:
         return now, None
-    same_fetch = cand[cand["fetch_id"] == now["fetch_id"]] if pd.notna(now["fetch_id"]) else cand.iloc[0:0]
-    pool = same_fetch if not same_fetch.empty else cand
-    prior = pool.iloc[int(np.argmin((pool["period_end"] - target).abs().to_numpy()))]
+    same_fetch = [r for r in cand if r["fetch_id"] == now["fetch_id"]] if pd.notna(now["fetch_id"]) else []
+    pool = same_fetch or cand
+    prior = min(pool, key=lambda r: abs(r["period_end"] - target))  # the first of equally near ones
     return now, prior
 
 
-def _salaries_quoted(obs: ObservationIndex, role: RoleSpec, period_row: pd.Series) -> float | None:
-    n = _itjw_rows(obs, role, "salaries_quoted")
-    n = n[(n["series_key"] == period_row["series_key"]) & (n["period_end"] == period_row["period_end"])]
-    n = n[n["value"].notna()]
-    return None if n.empty else float(n["value"].iloc[-1])
+def _salaries_quoted(quoted: list[dict], period_row: dict) -> float | None:
+    """The salaries quoted for a period (the last count given), from the role's salaries_quoted rows."""
+    n = [r["value"] for r in quoted
+         if r["series_key"] == period_row["series_key"] and r["period_end"] == period_row["period_end"]
+         and pd.notna(r["value"])]
+    return None if not n else float(n[-1])
 
 
 def itjobswatch_postings_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> list[dict]:
@@ -240,10 +379,10 @@ def itjobswatch_postings_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: R
     if key is None:
         return [_metric(role.role_id, name, unit, "no_lookup_key", "no IT Jobs Watch slug in the catalogue")]
     rows = _itjw_rows(obs, role, "postings")
-    if rows.empty:
+    if not rows:
         return [_metric(role.role_id, name, unit, "no_data", f"no IT Jobs Watch postings for {key.slug!r}")]
     now, prior = _year_pair(rows, rubric.matching.year_tolerance_days)
-    lineage = _lineage(pd.DataFrame([r for r in (now, prior) if r is not None]))
+    lineage = [_lineage_of(r) for r in (now, prior) if r is not None]
     if prior is None:
         return [_metric(role.role_id, name, unit, "insufficient_history",
                         f"no period a year before {_iso(now['period_end'])}", observed_to=now["period_end"],
@@ -270,19 +409,28 @@ def itjobswatch_postings_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: R
 
 # --- CPI ---------------------------------------------------------------------------------------------------
 def _cpi_rows(obs: ObservationIndex, series: str) -> pd.DataFrame:
-    source, _, ident = series.partition(":")
-    rows = pd.concat([obs.get(source, "cpi_index"), obs.get(source, "cpi_yoy_pct")])
-    return rows[(rows["series_key"] == series) | (rows["subject"] == ident)]
+    def rows() -> pd.DataFrame:
+        source, _, ident = series.partition(":")
+        both = pd.concat([obs.get(source, "cpi_index"), obs.get(source, "cpi_yoy_pct")])
+        return both[(both["series_key"] == series) | (both["subject"] == ident)]
+    return obs.memo(("cpi_rows", series), rows)
 
 
 def cpi_yoy(obs, candidates: list[str], start: pd.Timestamp | None, end: pd.Timestamp,
             max_lag_days: int) -> dict | None:
     """CPI change over [start, end] vs the same months a year earlier, from the first candidate with data.
 
-    Returns {"yoy", "series", "basis", "months", "lineage"} or None.
+    Returns {"yoy", "series", "basis", "months", "lineage"} or None. Roles share a handful of
+    windows, so the answer is kept per view: callers must not mutate it.
     """
     obs = ObservationIndex.of(obs)
     start = end if start is None or pd.isna(start) else start
+    return obs.memo(("cpi_yoy", tuple(candidates), start, end, max_lag_days),
+                    lambda: _cpi_yoy(obs, candidates, start, end, max_lag_days))
+
+
+def _cpi_yoy(obs: ObservationIndex, candidates: list[str], start: pd.Timestamp, end: pd.Timestamp,
+             max_lag_days: int) -> dict | None:
     lo, hi = start.to_period("M"), end.to_period("M")
     for series in candidates:
         rows = _cpi_rows(obs, series)
@@ -379,7 +527,7 @@ def itjobswatch_salary_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rub
     what = "median_daily_rate" if key.kind == "contract" else "median_salary"
     rows = _itjw_rows(obs, role, what)
     window: tuple = (None, as_of)
-    if rows.empty:
+    if not rows:
         nominal = _metric(role.role_id, nominal_name, unit, "no_data", f"no IT Jobs Watch {what} for {key.slug!r}")
     else:
         now, prior = _year_pair(rows, rubric.matching.year_tolerance_days)
@@ -387,13 +535,18 @@ def itjobswatch_salary_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rub
         if prior is None:
             nominal = _metric(role.role_id, nominal_name, unit, "insufficient_history",
                               f"no salary period a year before {_iso(now['period_end'])}",
-                              observed_to=now["period_end"], lineage=_lineage(pd.DataFrame(lineage_rows)))
+                              observed_to=now["period_end"], lineage=[_lineage_of(r) for r in lineage_rows])
         else:
-            n_now, n_prior = _salaries_quoted(obs, role, now), _salaries_quoted(obs, role, prior)
-            sq = obs.get("itjobswatch", "salaries_quoted")
-            sq = sq[sq["series_key"].isin([now["series_key"], prior["series_key"]])
-                    & sq["period_end"].isin([now["period_end"], prior["period_end"]])]
-            lineage = _lineage(pd.concat([pd.DataFrame(lineage_rows), sq]))
+            quoted = _itjw_rows(obs, role, "salaries_quoted")
+            n_now, n_prior = _salaries_quoted(quoted, now), _salaries_quoted(quoted, prior)
+            # every salaries_quoted row of the two periods' series (any slug), in index order
+            keys = dict.fromkeys([now["series_key"], prior["series_key"]])
+            sq = [r for k in keys for r in obs.records("itjobswatch", "salaries_quoted", "series_key", k)]
+            if len(keys) > 1:
+                sq.sort(key=lambda r: r["_position"])
+            ends = (now["period_end"], prior["period_end"])
+            sq = [r for r in sq if r["period_end"] in ends]
+            lineage = [_lineage_of(r) for r in lineage_rows + sq]
             a, b = now["value"], prior["value"]
             known = [n for n in (n_now, n_prior) if n is not None]
             n = min(known) if known else None
@@ -431,37 +584,37 @@ def bls_oews_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> li
     if not ids:
         note = "no BLS OEWS series in the catalogue"
         return [_metric(role.role_id, m, unit, "no_lookup_key", note) for m in (nominal_name, real_name)]
-    bls = obs.prefixed("bls", "oews_")
+    oews = obs.metrics_of("bls", "oews_")
     per_series, problems, lineage_rows, windows = [], [], [], []
     for sid in ids:
-        rows = bls[(bls["series_key"] == f"bls:{sid}") | (bls["subject"] == sid)]
-        if rows.empty:
+        # every OEWS metric's rows for the series (series_key bls:<id> or subject <id>)
+        rows = [r for m in oews for r in obs.records("bls", m, "bls_series", sid)]
+        if not rows:
             problems.append(("no_data", f"{sid}: no OEWS observations"))
             continue
-        metrics_held = list(dict.fromkeys(rows["metric"]))
+        metrics_held = list(dict.fromkeys(r["metric"] for r in rows))
         metric = next((m for m in ("oews_annual_median", "oews_annual_mean") if m in metrics_held), metrics_held[0])
-        rows = rows[rows["metric"] == metric].assign(_year=lambda d: d["period_end"].dt.year)
-        rows = _latest_unique(rows.sort_values("period_end", kind="stable"), ["_year"])
-        years = list(rows["_year"])
-        latest = rows.iloc[-1]
-        prev = rows[rows["_year"] == latest["_year"] - 1]
-        if prev.empty:
+        by_year: dict[int, dict] = {}
+        for r in sorted((r for r in rows if r["metric"] == metric), key=lambda r: r["period_end"]):
+            by_year[r["period_end"].year] = r  # the last row of each year wins
+        years = list(by_year)
+        latest, prior = by_year[years[-1]], by_year.get(years[-1] - 1)
+        if prior is None:
             problems.append(("insufficient_history",
                              f"{sid}: {len(years)} annual period(s) held ({', '.join(map(str, years))}); "
                              "YoY needs two consecutive years"))
             lineage_rows.append(latest)
             continue
-        prior = prev.iloc[-1]
         lineage_rows += [prior, latest]
         if pd.isna(latest["value"]) or pd.isna(prior["value"]):
             problems.append(("not_published", f"{sid}: {metric} not published (top-coded or withheld)"))
             continue
-        per_series.append({"series": sid, "metric": metric, "year": int(latest["_year"]),
+        per_series.append({"series": sid, "metric": metric, "year": int(years[-1]),
                            "now": float(latest["value"]), "year_earlier": float(prior["value"]),
                            "yoy": float(latest["value"]) / float(prior["value"]) - 1,
                            "observed_to": latest["period_end"]})
         windows.append((latest["period_start"], latest["period_end"]))
-    lineage = _lineage(pd.DataFrame(lineage_rows)) if lineage_rows else []
+    lineage = [_lineage_of(r) for r in lineage_rows]
     if not per_series:
         status = next(s for s in ("not_published", "insufficient_history", "no_data") if s in [p[0] for p in problems])
         note = "; ".join(p[1] for p in problems)
@@ -510,6 +663,36 @@ def _level_yoy(rows: pd.DataFrame, rubric: Rubric) -> dict | None:
     return out
 
 
+def _country_level(obs: ObservationIndex, metric: str, country: str,
+                   rubric: Rubric) -> tuple[dict | None, list[dict]]:
+    """`_level_yoy` of one Indeed country series and its lineage, kept per view (do not mutate)."""
+    def level() -> tuple[dict | None, list[dict]]:
+        rows = _indeed_series(obs, metric, country)
+        res = _level_yoy(rows, rubric) if not rows.empty else None
+        return res, ([] if res is None else _lineage(res["lineage_rows"]))
+
+    m = rubric.matching
+    return obs.memo(("indeed_level", metric, _cc(country), m.indeed_lag_days, m.indeed_tolerance_days), level)
+
+
+def _sector_level(obs: ObservationIndex, country: str, sector: str, rubric: Rubric) -> tuple[dict | None, list[dict]]:
+    """`_level_yoy` of one Indeed sector in one country and its lineage; many roles share a
+    sector, so both are kept per view (do not mutate them)."""
+    def by_sector() -> dict[str, pd.DataFrame]:
+        rows = _indeed_series(obs, "sector_postings_index", country)
+        folded = rows["subject"].astype(str).str.casefold()
+        return {str(k): g for k, g in rows.groupby(folded, sort=False)}
+
+    def level() -> tuple[dict | None, list[dict]]:
+        rows = obs.memo(("indeed_sectors", _cc(country)), by_sector).get(sector.casefold())
+        res = _level_yoy(rows, rubric) if rows is not None else None
+        return res, ([] if res is None else _lineage(res["lineage_rows"]))
+
+    m = rubric.matching
+    return obs.memo(("indeed_sector", _cc(country), sector.casefold(), m.indeed_lag_days, m.indeed_tolerance_days),
+                    level)
+
+
 def indeed_postings_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> list[dict]:
     """Sector-level (mean over the role's sectors) and country-level index YoY."""
     obs = ObservationIndex.of(obs).upto(as_of)
@@ -524,15 +707,13 @@ def indeed_postings_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric
     if not key.sectors:
         out.append(_metric(role.role_id, name, unit, "no_lookup_key", "no Indeed sectors in the catalogue"))
     else:
-        rows = _indeed_series(obs, "sector_postings_index", key.country)
         parts, missing, lineage, newest = [], [], [], []
         for sector in key.sectors:
-            r = rows[rows["subject"].astype(str).str.casefold() == sector.casefold()]
-            res = _level_yoy(r, rubric) if not r.empty else None
+            res, res_lineage = _sector_level(obs, key.country, sector, rubric)
             if res is None:
                 missing.append(f"{sector}: no data")
                 continue
-            lineage += _lineage(res["lineage_rows"])
+            lineage += res_lineage
             newest.append(res["date"])
             if "year_earlier" not in res:
                 missing.append(f"{sector}: no level {rubric.matching.indeed_lag_days} d before {_iso(res['date'])}")
@@ -555,20 +736,19 @@ def indeed_postings_yoy(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric
                                observed_to=max(newest) if newest else None, lineage=lineage))
     # country aggregate (fallback)
     name = "postings_yoy_country"
-    rows = _indeed_series(obs, "postings_index", key.country)
-    res = _level_yoy(rows, rubric) if not rows.empty else None
+    res, res_lineage = _country_level(obs, "postings_index", key.country, rubric)
     if res is None:
         out.append(_metric(role.role_id, name, unit, "no_data", f"no Indeed postings index for {key.country}"))
     elif "year_earlier" not in res:
         out.append(_metric(role.role_id, name, unit, "insufficient_history",
                            f"{key.country} Indeed index: no level a year before {_iso(res['date'])}",
-                           observed_to=res["date"], lineage=_lineage(res["lineage_rows"])))
+                           observed_to=res["date"], lineage=res_lineage))
     else:
         value = res["now"] / res["year_earlier"] - 1
         out.append(_metric(
             role.role_id, name, unit, "ok",
             f"{key.country} Indeed all-jobs index {res['now']:.1f} vs {res['year_earlier']:.1f} ({_pct(value)})",
-            value=value, observed_to=res["date"], lineage=_lineage(res["lineage_rows"]),
+            value=value, observed_to=res["date"], lineage=res_lineage,
             inputs={"country": key.country, "date": _iso(res["date"]), "now": res["now"],
                     "year_earlier_date": _iso(res["prior_date"]), "year_earlier": res["year_earlier"]}))
     return out
@@ -604,27 +784,61 @@ def indeed_ai_share_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rub
     key = role.lookup.indeed
     if key is None:
         return [_metric(role.role_id, name, unit, "no_lookup_key", "no Indeed country in the catalogue")]
-    rows = _indeed_series(obs, "ai_share_postings", key.country)
-    res = _level_yoy(rows, rubric) if not rows.empty else None
+    res, res_lineage = _country_level(obs, "ai_share_postings", key.country, rubric)
     if res is None:
         return [_metric(role.role_id, name, unit, "no_data", f"no Indeed AI share for {key.country}")]
     if "year_earlier" not in res:
         return [_metric(role.role_id, name, unit, "insufficient_history",
                         f"{key.country} AI share: no level a year before {_iso(res['date'])}",
-                        observed_to=res["date"], lineage=_lineage(res["lineage_rows"]))]
+                        observed_to=res["date"], lineage=res_lineage)]
     value = res["now"] - res["year_earlier"]
     note = (f"{key.country} AI share of postings {res['year_earlier']:.2f} % → {res['now']:.2f} % "
             f"({value:+.2f} pp in a year)")
     return [_metric(role.role_id, name, unit, "ok", note, value=value, observed_to=res["date"],
                     inputs={"country": key.country, "date": _iso(res["date"]), "now_pct": res["now"],
                             "year_earlier_date": _iso(res["prior_date"]), "year_earlier_pct": res["year_earlier"]},
-                    lineage=_lineage(res["lineage_rows"]))]
+                    lineage=res_lineage)]
 
 
 # --- layoffs --------------------------------------------------------------------------------------------------
 def decay_weight(age_days, time_constant_days: float):
     """exp(-age / time constant): a 90-day-old event weighs e^-1 of a fresh one (tau = 90)."""
     return np.exp(-np.asarray(age_days, dtype=float) / time_constant_days)
+
+
+@dataclass
+class _LayoffFeed:
+    """The layoffs feed known at a view, the latest row per key, in index order (sorted by period_end)."""
+    newest: pd.Timestamp                  # the newest event known (any industry)
+    ends: np.ndarray                      # period_end per event (datetime64[ns])
+    values: np.ndarray                    # headcount per event (float, NaN unknown)
+    by_industry: dict[str, np.ndarray]    # casefolded industry -> its events' positions
+    lineage_json: np.ndarray              # each event's lineage entry as JSON (object array)
+
+
+def _layoff_feed(obs: ObservationIndex) -> _LayoffFeed | None:
+    """The layoffs feed known at this view, built once per view (None when there is none)."""
+    def build() -> _LayoffFeed | None:
+        rows = obs.records("layoffs", "layoff_headcount")
+        if not rows:
+            return None
+        # Keeping the latest row per key over the whole feed equals doing it per industry set:
+        # the key includes `detail` (the industry), so duplicates always fall in the same set.
+        feed = obs.get("layoffs", "layoff_headcount")
+        latest = ~feed.duplicated(["series_key", "subject", "period_end", "detail"], keep="last").to_numpy()
+        rows = [r for r, keep in zip(rows, latest) if keep]
+        by_industry: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            industry = "" if _missing(r["detail"]) else str(r["detail"]).casefold()
+            by_industry.setdefault(industry, []).append(i)
+        return _LayoffFeed(
+            newest=feed["period_end"].max(),
+            ends=feed["period_end"].to_numpy("datetime64[ns]")[latest],
+            values=feed["value"].to_numpy(dtype=float)[latest],
+            by_industry={k: np.asarray(v, dtype=np.int64) for k, v in by_industry.items()},
+            lineage_json=np.asarray([json.dumps(_lineage_of(r), sort_keys=True, default=str) for r in rows],
+                                    dtype=object))
+    return obs.memo(("layoff_feed",), build)
 
 
 def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> list[dict]:
@@ -635,22 +849,27 @@ def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> 
     industries = role.lookup.layoff_industries
     if not industries:
         return [_metric(role.role_id, m, unit, "no_lookup_key", "no layoff industries in the catalogue") for m in names]
-    feed = obs.get("layoffs", "layoff_headcount")
-    if feed.empty:
+    feed = _layoff_feed(obs)
+    if feed is None:
         return [_metric(role.role_id, m, unit, "no_data", "no layoffs observations") for m in names]
-    feed_newest = feed["period_end"].max()
     wanted = {i.casefold() for i in industries}
-    ev = feed[feed["_detail_cf"].isin(wanted)]
-    ev = _latest_unique(ev, ["series_key", "subject", "period_end", "detail"])
+    ev = np.sort(np.concatenate([feed.by_industry.get(cf, np.empty(0, np.int64)) for cf in wanted]))
     cfg = rubric.layoffs
     window = pd.Timedelta(days=cfg.window_days)
-    current = ev[(ev["period_end"] > as_of - window) & (ev["period_end"] <= as_of)]
-    prior = ev[(ev["period_end"] > as_of - 2 * window) & (ev["period_end"] <= as_of - window)]
-    w_now = decay_weight((as_of - current["period_end"]).dt.days, cfg.time_constant_days)
-    w_prior = decay_weight((as_of - window - prior["period_end"]).dt.days, cfg.time_constant_days)
-    head_now = float(np.nansum(w_now * current["value"].to_numpy(dtype=float)))
-    head_prior = float(np.nansum(w_prior * prior["value"].to_numpy(dtype=float)))
+    ends = feed.ends[ev]
+    current = ev[(ends > (as_of - window).to_datetime64()) & (ends <= as_of.to_datetime64())]
+    prior = ev[(ends > (as_of - 2 * window).to_datetime64()) & (ends <= (as_of - window).to_datetime64())]
+
+    def days_before(day: pd.Timestamp, events: np.ndarray) -> np.ndarray:
+        """Whole days from each event to `day` (floored, as Timedelta.days)."""
+        return ((day.to_datetime64() - feed.ends[events]) // np.timedelta64(1, "D")).astype(float)
+
+    w_now = decay_weight(days_before(as_of, current), cfg.time_constant_days)
+    w_prior = decay_weight(days_before(as_of - window, prior), cfg.time_constant_days)
+    head_now = float(np.nansum(w_now * feed.values[current]))
+    head_prior = float(np.nansum(w_prior * feed.values[prior]))
     events_now, events_prior = float(w_now.sum()), float(w_prior.sum())
+    feed_newest = feed.newest
     n = int(len(current) + len(prior))
     inputs = {"industries": industries, "time_constant_days": cfg.time_constant_days, "window_days": cfg.window_days,
               "decayed_headcount_now": round(head_now, 3), "decayed_headcount_year_earlier": round(head_prior, 3),
@@ -658,7 +877,9 @@ def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> 
               "events_now": int(len(current)), "events_year_earlier": int(len(prior)),
               "headcount_floor": cfg.headcount_floor, "events_floor": cfg.events_floor,
               "feed_newest_event": _iso(feed_newest)}
-    lineage = _lineage(pd.concat([prior, current]))
+    # The lineage lists every event of both windows (~70 KB of JSON): join the rows' cached JSON
+    # instead of serialising it again (json.dumps of a list is "[" + ", ".join(items) + "]").
+    lineage = "[" + ", ".join(feed.lineage_json[np.concatenate([prior, current])]) + "]"
     label = "/".join(industries)
     out = []
     for name, now, before, floor in ((names[0], head_now, head_prior, cfg.headcount_floor),
@@ -667,14 +888,14 @@ def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> 
         if spec.min_sample is not None and n < spec.min_sample:
             out.append(_metric(role.role_id, name, unit, "insufficient_sample",
                                f"{label} layoffs: {n} event(s) in two years, fewer than {spec.min_sample:g}",
-                               sample_size=n, observed_to=feed_newest, inputs=inputs, lineage=lineage))
+                               sample_size=n, observed_to=feed_newest, inputs=inputs, lineage_json=lineage))
             continue
         value = now / max(before, floor) - 1
         what = "decayed headcount" if name == names[0] else "decayed events"
         note = (f"{label} layoffs {what} {now:,.1f} vs {before:,.1f} a year earlier ({_pct(value)}; "
                 f"{len(current)} vs {len(prior)} events)")
         out.append(_metric(role.role_id, name, unit, "ok", note, value=value, sample_size=n,
-                           observed_to=feed_newest, inputs=inputs, lineage=lineage))
+                           observed_to=feed_newest, inputs=inputs, lineage_json=lineage))
     return out
 
 
@@ -682,27 +903,27 @@ def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> 
 def expert_consensus(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> list[dict]:
     obs = ObservationIndex.of(obs).upto(as_of)
     name, unit = "expert_net_direction", "direction"
-    rows = obs.get("claims", "expert_claim")
-    rows = rows[rows["subject"] == role.role_id]
-    rows = _latest_unique(rows[rows["value"].notna()], ["series_key", "period_end", "detail"])
-    if rows.empty:
+    rows = obs.records("claims", "expert_claim", "subject", role.role_id)
+    rows = _latest_unique_records([r for r in rows if pd.notna(r["value"])], ("series_key", "period_end", "detail"))
+    if not rows:
         return [_metric(role.role_id, name, unit, "no_data", f"no dated expert claims for {role.role_id}")]
     cfg = rubric.claims
-    ages = (as_of - rows["period_end"]).dt.days.to_numpy(dtype=float)
+    ages = np.asarray([(as_of - r["period_end"]).days for r in rows], dtype=float)
     weights = 0.5 ** (ages / cfg.half_life_days)
-    directions = rows["value"].to_numpy(dtype=float)
+    directions = np.asarray([r["value"] for r in rows], dtype=float)
     value = float((weights * directions).sum() / (weights.sum() + cfg.neutral_prior_weight))
     _, spec = rubric.input(name)
-    claims = [{"date": _iso(d), "direction": float(v), "weight": round(float(w), 4), "detail": None if pd.isna(t) else t}
-              for d, v, w, t in zip(rows["period_end"], directions, weights, rows["detail"])]
+    claims = [{"date": _iso(r["period_end"]), "direction": float(v), "weight": round(float(w), 4),
+               "detail": None if pd.isna(r["detail"]) else r["detail"]}
+              for r, v, w in zip(rows, directions, weights)]
     inputs = {"half_life_days": cfg.half_life_days, "neutral_prior_weight": cfg.neutral_prior_weight, "claims": claims}
-    newest = rows["period_end"].max()
+    newest = max(r["period_end"] for r in rows)
     status = "ok" if spec.min_sample is None or len(rows) >= spec.min_sample else "insufficient_sample"
     counts = {d: int((directions == d).sum()) for d in (1.0, 0.0, -1.0)}
     note = (f"{len(rows)} expert claim(s) (+{counts[1.0]}/={counts[0.0]}/-{counts[-1.0]}, newest {_iso(newest)}): "
             f"net {value:+.2f} (half-life {cfg.half_life_days:g} d)")
     return [_metric(role.role_id, name, unit, status, note, value=value, sample_size=len(rows),
-                    observed_to=newest, inputs=inputs, lineage=_lineage(rows))]
+                    observed_to=newest, inputs=inputs, lineage=[_lineage_of(r) for r in rows])]
 
 
 # --- everything --------------------------------------------------------------------------------------------------
@@ -710,6 +931,24 @@ FAMILIES: tuple[Callable[[pd.DataFrame, RoleSpec, pd.Timestamp, Rubric], list[di
     itjobswatch_postings_yoy, indeed_postings_yoy, itjobswatch_salary_yoy, bls_oews_yoy,
     indeed_posted_wage_growth, indeed_ai_share_change, layoffs_change, expert_consensus,
 )
+
+def _shared_key(family: Callable, role: RoleSpec, rubric: Rubric) -> tuple | None:
+    """The lookup keys a family's rows depend on, when those (and role_id) are all they depend on.
+
+    Many roles share an Indeed country and sectors, a set of layoff industries or BLS series:
+    compute_metrics computes such a family once per key. None: computed for each role.
+    """
+    lk = role.lookup
+    if family is indeed_postings_yoy:
+        return family, None if lk.indeed is None else (lk.indeed.country, tuple(lk.indeed.sectors))
+    if family in (indeed_posted_wage_growth, indeed_ai_share_change):
+        return family, None if lk.indeed is None else lk.indeed.country
+    if family is layoffs_change:
+        return family, tuple(lk.layoff_industries)
+    if family is bls_oews_yoy:  # the real wage also depends on the CPI series tried
+        return family, tuple(lk.bls_series), tuple(_cpi_candidates(role, "US", rubric))
+    return None
+
 
 # For a metric with no usable value: which quarantined rows would it have read? (source, metrics)
 _READS = {
@@ -727,26 +966,62 @@ _READS = {
 }
 
 
-def _quarantined_for(quarantine: pd.DataFrame | None, role: RoleSpec, metric: str) -> int:
-    if quarantine is None or quarantine.empty:
-        return 0
-    source, wanted = _READS[metric]
-    q = quarantine[quarantine["source"] == source]
-    q = q[q["metric"].isin(wanted)] if wanted else q[q["metric"].astype(str).str.startswith("oews_")]
-    subject = q["subject"].astype(str)
-    lk = role.lookup
-    if source == "itjobswatch":
-        q = q[subject.map(_norm_slug) == _norm_slug(lk.itjobswatch.slug)] if lk.itjobswatch else q.iloc[0:0]
-    elif source == "bls":
-        q = q[subject.isin(lk.bls_series) | q["series_key"].isin([f"bls:{s}" for s in lk.bls_series])]
-    elif source == "claims":
-        q = q[subject == role.role_id]
-    elif source == "indeed":
-        if lk.indeed is None:
+class _QuarantineCounts:
+    """For a metric with no usable value: how many quarantined rows it would have read.
+
+    Counted per lookup key (slug, BLS series, role, country) and remembered, instead of
+    filtering the whole quarantine once per role and metric.
+    """
+
+    def __init__(self, quarantine: pd.DataFrame | None):
+        self._q = None if quarantine is None or quarantine.empty else quarantine
+        self._memo: dict[tuple, object] = {}
+
+    def _read(self, metric: str) -> pd.DataFrame:
+        """The quarantined rows of the source and metrics `metric` reads."""
+        source, wanted = _READS[metric]
+        def rows() -> pd.DataFrame:
+            q = self._q[self._q["source"] == source]
+            return q[q["metric"].isin(wanted)] if wanted else q[q["metric"].astype(str).str.startswith("oews_")]
+        return self._remember(("rows", source, wanted), rows)
+
+    def _remember(self, key: tuple, compute: Callable[[], object]):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def __call__(self, role: RoleSpec, metric: str) -> int:
+        if self._q is None:
             return 0
-        q = q[_country_mask(q.assign(geography=None), lk.indeed.country)
-              | subject.str.upper().isin(geography_aliases(lk.indeed.country))]
-    return int(len(q))
+        source, wanted = _READS[metric]
+        lk = role.lookup
+        if source == "itjobswatch":
+            if not lk.itjobswatch:
+                return 0
+            per_slug = self._remember(("slugs", wanted), lambda: Counter(
+                _norm_slug(s) for s in self._read(metric)["subject"].astype(str)))
+            return per_slug.get(_norm_slug(lk.itjobswatch.slug), 0)
+        if source == "claims":
+            per_subject = self._remember(("subjects", wanted),
+                                         lambda: Counter(self._read(metric)["subject"].astype(str)))
+            return per_subject.get(role.role_id, 0)
+        if source == "bls":
+            def count() -> int:
+                q = self._read(metric)
+                subject = q["subject"].astype(str)
+                keys = [f"bls:{s}" for s in lk.bls_series]
+                return int((subject.isin(lk.bls_series) | q["series_key"].isin(keys)).sum())
+            return self._remember(("bls", tuple(lk.bls_series)), count)
+        if source == "indeed":
+            if lk.indeed is None:
+                return 0
+            def count() -> int:
+                q = self._read(metric)
+                subject = q["subject"].astype(str)
+                return int((_country_mask(q.assign(geography=None), lk.indeed.country)
+                            | subject.str.upper().isin(geography_aliases(lk.indeed.country))).sum())
+            return self._remember(("indeed", wanted, lk.indeed.country), count)
+        return int(len(self._read(metric)))
 
 
 def known_on(observations: pd.DataFrame, as_of) -> pd.DataFrame:
@@ -769,12 +1044,22 @@ def compute_metrics(observations: "pd.DataFrame | ObservationIndex", roles, as_o
         obs = observations.upto(as_of)
     else:
         obs = observations if validated else Observations.validate(observations, lazy=True)
-        obs = ObservationIndex(known_on(obs, as_of))
+        # a view, not the base index: every family then shares the view's caches
+        obs = ObservationIndex(known_on(obs, as_of)).upto(as_of)
     wanted = set(rubric.metrics())
+    quarantined_for = _QuarantineCounts(quarantine)
+    shared: dict[tuple, list[dict]] = {}
     rows: list[dict] = []
     for role in role_specs(roles):
         for family in FAMILIES:
-            for row in family(obs, role, as_of, rubric):
+            key = _shared_key(family, role, rubric)
+            if key is None:
+                family_rows = family(obs, role, as_of, rubric)
+            else:
+                if key not in shared:
+                    shared[key] = family(obs, role, as_of, rubric)
+                family_rows = [dict(r, role_id=role.role_id) for r in shared[key]]
+            for row in family_rows:
                 if row["metric"] not in wanted:
                     continue
                 _, spec = rubric.input(row["metric"])
@@ -785,7 +1070,7 @@ def compute_metrics(observations: "pd.DataFrame | ObservationIndex", roles, as_o
                         row["status"] = "stale"
                         row["note"] += f"; newest {_iso(observed)} is {age} d old > {spec.max_age_days} d"
                 if row["status"] != "ok":
-                    n = _quarantined_for(quarantine, role, row["metric"])
+                    n = quarantined_for(role, row["metric"])
                     if n and row["status"] in ("no_data", "insufficient_history", "not_published", "stale",
                                                "insufficient_sample"):
                         row["note"] += f"; {n} observation(s) quarantined tonight (was {row['status']})"

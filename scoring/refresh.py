@@ -25,7 +25,8 @@ import pandas as pd
 from jobzone.catalogue import DIMENSIONS, Role
 from scoring.guards import plausibility
 from scoring.metrics import compute_metrics
-from scoring.models import EvidenceScores, PreviousEvidence, empty_observations, empty_quarantine, validate_observations
+from scoring.models import (DimensionScores, EvidenceScores, PreviousEvidence, coerce_observations, empty_observations,
+                            empty_quarantine, validate_observations)
 from scoring.rubric import Rubric, fmt_score, load_rubric, score_dimensions
 
 EVIDENCE_COLUMNS = ["role_id", "dimension", "as_of", "score", "origin", "status", "confidence", "age_days",
@@ -195,12 +196,27 @@ def evidence_totals(evidence: pd.DataFrame, roles) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["role_id", "evidence_total", "refreshed", "n_refreshed", "basis"])
 
 
+def _held_observations(history: pd.DataFrame | None, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history as (good rows, quarantine).
+
+    Held rows come from the warehouse's `observations` table, which only ever receives rows
+    that passed validation, so they only need their dtypes back; checking them again every
+    night cost a pandera pass per source. A frame that does not even coerce (not what the
+    warehouse hands over) is validated in full, its bad rows quarantined at stage `history`.
+    """
+    try:
+        return coerce_observations(history), empty_quarantine()
+    except ValueError:
+        return validate_observations(history, run_id, stage="history", per_fetch=False)
+
+
 def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, roles, previous: pd.DataFrame | None,
                      as_of: date | str | pd.Timestamp, run_id: str, rubric: Rubric | None = None) -> RefreshResult:
     """One night's refresh.
 
     observations: tonight's parsed rows (any dtypes; validated here).
-    history: observations already held (the warehouse), used for metrics and the guards.
+    history: observations already held (the warehouse), used for metrics and the guards;
+    validated when they were stored, so only coerced here (see `_held_observations`).
     roles: the catalogue (or its Roles). previous: the evidence in force before tonight
     (EvidenceScores columns; may be empty). Returns evidence, metrics, quarantine, good rows
     and the rubric's dimension scores.
@@ -208,12 +224,13 @@ def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, r
     rubric = rubric or load_rubric()
     as_of = pd.Timestamp(as_of).normalize()
     good, quarantine = validate_observations(observations, run_id, stage="schema")
-    held, held_q = validate_observations(history, run_id, stage="history", per_fetch=False)
+    held, held_q = _held_observations(history, run_id)
     good, implausible = plausibility(good, held, rubric, run_id)
     parts = [q for q in (quarantine, held_q, implausible) if len(q)]
     quarantine = pd.concat(parts, ignore_index=True) if parts else empty_quarantine()
     combined = pd.concat([held, good], ignore_index=True) if len(held) else good
     metrics = compute_metrics(combined, _roles(roles), as_of, rubric, quarantine=quarantine, validated=True)
-    scores = score_dimensions(metrics, rubric, as_of)
+    # `metrics` was validated as it was built: validate only what the rubric makes of it
+    scores = DimensionScores.validate(score_dimensions(metrics, rubric, as_of, validate=False), lazy=True)
     evidence = assemble_evidence(scores, roles, previous, as_of)
     return RefreshResult(evidence=evidence, metrics=metrics, quarantine=quarantine, good=good, scores=scores)

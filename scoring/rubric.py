@@ -307,18 +307,46 @@ def _nan_to_none(x):
     return x
 
 
-def _metric_record(row: pd.Series | None) -> dict | None:
+class _Parsed:
+    """json.loads per distinct string, for one scoring pass.
+
+    Roles sharing a lookup key share their metrics' inputs and lineage strings (a layoffs
+    lineage is ~70 KB); each is parsed once. The parsed objects are shared: never mutate them.
+    """
+
+    def __init__(self) -> None:
+        self._inputs: dict[str, object] = {}
+        self._sources: dict[str, list[str]] = {}
+
+    def inputs(self, text: str):
+        if text not in self._inputs:
+            self._inputs[text] = json.loads(text)
+        return self._inputs[text]
+
+    def sources(self, lineage: str | None) -> list[str]:
+        """The sources a lineage names, sorted (a new list each call)."""
+        text = lineage or "[]"
+        if text not in self._sources:
+            self._sources[text] = sorted({o["source"] for o in json.loads(text) if o.get("source")})
+        return list(self._sources[text])
+
+
+def _is_null(x) -> bool:
+    return _nan_to_none(x) is None
+
+
+def _metric_record(row: pd.Series | dict | None, parsed: _Parsed | None = None) -> dict | None:
     if row is None:
         return None
+    parsed = parsed or _Parsed()
     observed = _nan_to_none(row["observed_to"])
     return {
         "metric": row["metric"], "value": _nan_to_none(row["value"]), "unit": row["unit"], "status": row["status"],
         "note": row["note"], "sample_size": _nan_to_none(row["sample_size"]),
         "observed_to": None if observed is None else pd.Timestamp(observed).date().isoformat(),
-        "inputs": json.loads(row["inputs"]),
+        "inputs": parsed.inputs(row["inputs"]),
         # Attribution travels with the score: the sources of the observations a usable metric rests on.
-        "sources": sorted({o["source"] for o in json.loads(row.get("lineage") or "[]") if o.get("source")})
-        if row["status"] == "ok" else [],
+        "sources": parsed.sources(row.get("lineage")) if row["status"] == "ok" else [],
     }
 
 
@@ -326,20 +354,21 @@ def _missing(metric: str) -> dict:
     return {"metric": metric, "status": "no_data", "note": "no metric row"}
 
 
-def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.Series],
-               rubric: Rubric, as_of: pd.Timestamp) -> dict:
+def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.Series | dict],
+               rubric: Rubric, as_of: pd.Timestamp, parsed: _Parsed | None = None) -> dict:
+    parsed = parsed or _Parsed()
     used, unused = [], []
     total_weight = sum(spec.inputs[m].weight for m in spec.primaries())
     for primary in spec.primaries():
         chosen, fallback_used = primary, False
         row = rows.get(primary)
         if row is None or row["status"] != "ok":
-            unused.append(_metric_record(row) or _missing(primary))
+            unused.append(_metric_record(row, parsed) or _missing(primary))
             fb = spec.fallback(primary)
             fb_row = rows.get(fb) if fb else None
             if fb_row is None or fb_row["status"] != "ok":
                 if fb:
-                    unused.append(_metric_record(fb_row) or _missing(fb))
+                    unused.append(_metric_record(fb_row, parsed) or _missing(fb))
                 continue
             chosen, row, fallback_used = fb, fb_row, True
         ispec = spec.inputs[chosen]
@@ -350,7 +379,7 @@ def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.S
         age = None if observed is None else int((as_of - pd.Timestamp(observed)).days)
         fresh = _freshness(age, ispec, rubric.confidence)
         sample = _sample_factor(_nan_to_none(row["sample_size"]), ispec)
-        rec = _metric_record(row)
+        rec = _metric_record(row, parsed)
         rec.update({
             "score": score, "band": band_label(raw, ispec), "band_score": raw, "weight": weight,
             "direction": ispec.direction, "clamp": list(ispec.clamp), "age_days": age,
@@ -410,6 +439,10 @@ def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.S
             "inputs": json.dumps(inputs, sort_keys=True, default=str), "rationale": rationale}
 
 
+_SCORED_COLUMNS = ("role_id", "metric", "value", "unit", "status", "note", "sample_size", "observed_to", "inputs",
+                   "lineage")
+
+
 def score_dimensions(metrics: pd.DataFrame, rubric: Rubric, as_of: date | str | pd.Timestamp, *,
                      validate: bool = True) -> pd.DataFrame:
     """One row per role × dimension from the metrics computed for `as_of`.
@@ -421,11 +454,21 @@ def score_dimensions(metrics: pd.DataFrame, rubric: Rubric, as_of: date | str | 
     if validate:
         metrics = Metrics.validate(metrics, lazy=True)
     metrics = metrics[metrics["as_of"] == as_of]
+    # Plain dicts per role (as a groupby over role_id, sorted, without null keys): iterrows
+    # over every metric row cost more than the scoring itself.
+    by_role: dict[object, dict[str, dict]] = {}
+    # only the columns _score_one reads; tolist boxes as to_dict("records") does, faster
+    names = [c for c in _SCORED_COLUMNS if c in metrics.columns]
+    columns = [metrics[c].tolist() for c in names]
+    for r in (dict(zip(names, values)) for values in zip(*columns)):
+        if not _is_null(r["role_id"]):
+            by_role.setdefault(r["role_id"], {})[r["metric"]] = r
+    parsed = _Parsed()
     out = []
-    for role_id, group in metrics.groupby("role_id", sort=True):
-        rows = {r["metric"]: r for _, r in group.iterrows()}
+    for role_id in sorted(by_role):
+        rows = by_role[role_id]
         for dim in DIMENSIONS:
-            out.append(_score_one(str(role_id), dim, rubric.dimensions[dim], rows, rubric, as_of))
+            out.append(_score_one(str(role_id), dim, rubric.dimensions[dim], rows, rubric, as_of, parsed))
     frame = pd.DataFrame(out, columns=["role_id", "dimension", "score", "confidence", "inputs", "rationale",
                                        "rubric_version", "status"])
     frame["score"] = frame["score"].astype("Int64")
