@@ -841,6 +841,15 @@ def _layoff_feed(obs: ObservationIndex) -> _LayoffFeed | None:
     return obs.memo(("layoff_feed",), build)
 
 
+def _exact_sum(values: np.ndarray) -> float:
+    """A correctly rounded sum that ignores NaN.
+
+    The events arrive in parse order on the night they are fetched and in storage order on a
+    rerun; a float sum that depends on order would store the rerun as a new version.
+    """
+    return math.fsum(values[~np.isnan(values)])
+
+
 def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> list[dict]:
     """Recency-weighted layoffs in the role's industries: trailing window vs the window a year earlier."""
     obs = ObservationIndex.of(obs).upto(as_of)
@@ -866,9 +875,8 @@ def layoffs_change(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -> 
 
     w_now = decay_weight(days_before(as_of, current), cfg.time_constant_days)
     w_prior = decay_weight(days_before(as_of - window, prior), cfg.time_constant_days)
-    head_now = float(np.nansum(w_now * feed.values[current]))
-    head_prior = float(np.nansum(w_prior * feed.values[prior]))
-    events_now, events_prior = float(w_now.sum()), float(w_prior.sum())
+    head_now, head_prior = _exact_sum(w_now * feed.values[current]), _exact_sum(w_prior * feed.values[prior])
+    events_now, events_prior = _exact_sum(w_now), _exact_sum(w_prior)
     feed_newest = feed.newest
     n = int(len(current) + len(prior))
     inputs = {"industries": industries, "time_constant_days": cfg.time_constant_days, "window_days": cfg.window_days,
@@ -911,7 +919,7 @@ def expert_consensus(obs, role: RoleSpec, as_of: pd.Timestamp, rubric: Rubric) -
     ages = np.asarray([(as_of - r["period_end"]).days for r in rows], dtype=float)
     weights = 0.5 ** (ages / cfg.half_life_days)
     directions = np.asarray([r["value"] for r in rows], dtype=float)
-    value = float((weights * directions).sum() / (weights.sum() + cfg.neutral_prior_weight))
+    value = _exact_sum(weights * directions) / (_exact_sum(weights) + cfg.neutral_prior_weight)
     _, spec = rubric.input(name)
     claims = [{"date": _iso(r["period_end"]), "direction": float(v), "weight": round(float(w), 4),
                "detail": None if pd.isna(r["detail"]) else r["detail"]}
