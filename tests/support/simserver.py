@@ -609,8 +609,8 @@ class SimServer:
         for state in self.hosts.values():
             handler = type(f"SimHandler_{state.name}", (_SimHandler,), {"sim": self, "state": state})
             state.httpd = _QuietServer(("127.0.0.1", 0), handler)
-            threading.Thread(target=state.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-{state.name}",
-                             daemon=True).start()
+            threading.Thread(target=state.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                             name=f"sim-{state.name}", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -752,6 +752,24 @@ class SimServer:
                 counts[hit.host] += 1
         return counts
 
+    def arrival_gaps(self, host: str) -> list[float]:
+        """Seconds between consecutive accepted requests to `host`, in arrival order."""
+        times = sorted(h.at for h in self._hits if h.host == host and h.status != 429)
+        return [b - a for a, b in zip(times, times[1:])]
+
+    def gap_summary(self) -> dict[str, dict[str, float | None]]:
+        """Per host: the smallest and the median arrival gap, as multiples of the allowed interval."""
+        out: dict[str, dict[str, float | None]] = {}
+        for host in HOSTS:
+            gaps = sorted(self.arrival_gaps(host))
+            interval = self.hosts[host].interval
+            if not gaps or not interval:
+                out[host] = {"min": None, "p01": None, "median": None}
+                continue
+            out[host] = {"min": gaps[0] / interval, "p01": gaps[len(gaps) // 100] / interval,
+                         "median": gaps[len(gaps) // 2] / interval}
+        return out
+
     def politeness_bound(self, counts: Mapping[str, int] | None = None) -> tuple[float, str]:
         """(seconds, host): the slowest host's accepted requests / its allowed rate.
 
@@ -792,41 +810,83 @@ class SimServer:
         state = self.hosts["bls"]
         with state.lock:
             active = [f for f in state.faults.values() if f.kind in CONTENT_FAULTS and f.matches(BLS_PATH)]
-        return self.world.bls_response(wanted, {f.kind: f for f in active})
+        key = ("bls", tuple(wanted), tuple((f.kind, tuple(sorted(f.params.items()))) for f in active))
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit[0]
+        body = self.world.bls_response(wanted, {f.kind: f for f in active})
+        with self._cache_lock:
+            self._cache[key] = (body, "application/json", "")
+        return body
+
+    def warm(self) -> int:
+        """Build every GET payload now, so that serving never stalls on generating one (benchmarks)."""
+        made = 0
+        for host in HOSTS:
+            for path in self.world.get_paths(host):
+                made += self.payload(host, path) is not None
+        return made
 
     # ---- settings for the run ------------------------------------------------------------------
-    def write_settings(self, path: str | Path, *, intervals: Mapping[str, float] | None = None,
-                       connect_timeout: float = 2.0, read_timeout: float = 2.0, total_timeout: float = 30.0,
-                       retries: int = 1, backoff_factor: float = 0.05, backoff_max: float = 0.2,
-                       retry_after_max: int = 2, max_bytes: int = 20_000_000, user_agent: str | None = None,
-                       alerts: Mapping[str, Any] | None = None, extra_http: Mapping[str, Any] | None = None) -> Path:
-        """A settings TOML for a run against this simulator: host_intervals per sim netloc (the
-        hosts' allowed rates unless `intervals` says otherwise), short timeouts and backoff."""
-        with open(DEFAULT_SETTINGS, "rb") as fh:
-            base = tomllib.load(fh)
-        chosen = {h: (intervals or {}).get(h, self.hosts[h].interval) for h in HOSTS}
-        http = {
-            "user_agent": user_agent or "jobzone/0.1 (+simulated run)",
-            "contact": "sim@jobzone.invalid",
-            "connect_timeout": connect_timeout, "read_timeout": read_timeout, "total_timeout": total_timeout,
-            "retries": retries, "backoff_factor": backoff_factor, "backoff_max": backoff_max,
-            "retry_after_max": retry_after_max, "max_bytes": max_bytes, "default_interval": 0.0,
-            **dict(extra_http or {}),
-            "host_intervals": {self.netloc(h): float(chosen[h]) for h in HOSTS},
-        }
-        doc: dict[str, Any] = {
-            "http": http,
-            "schedule": base.get("schedule", {}),
-            "alerts": {**base.get("alerts", {}), **dict(alerts or {})},
-            "demo": {"as_of": self.world.as_of.isoformat()},
-            "sources": {**base.get("sources", {}),
-                        "fred": {"series": list(FRED_SERIES)},
-                        "layoffs": {"location": self.url("github", LAYOFFS_PATH)},
-                        "warn": {"location": self.url("github", WARN_PATH)}},
-        }
-        path = Path(path)
-        path.write_text(dump_toml(doc), encoding="utf-8")
-        return path
+    def write_settings(self, path: str | Path, **options: Any) -> Path:
+        """A settings TOML for a run against this simulator (see `write_settings`)."""
+        return write_settings(path, {h: self.netloc(h) for h in HOSTS}, self.world.as_of,
+                              {h: self.hosts[h].interval for h in HOSTS}, **options)
+
+
+def write_settings(path: str | Path, netlocs: Mapping[str, str], as_of: date, allowed: Mapping[str, float], *,
+                   intervals: Mapping[str, float] | None = None, connect_timeout: float = 2.0,
+                   read_timeout: float = 2.0, total_timeout: float = 30.0, retries: int = 1,
+                   backoff_factor: float = 0.05, backoff_max: float = 0.2, retry_after_max: int = 2,
+                   max_bytes: int = 20_000_000, user_agent: str | None = None,
+                   recheck: bool | Mapping[str, float] = False,
+                   alerts: Mapping[str, Any] | None = None, flow: Mapping[str, Any] | None = None,
+                   extra_http: Mapping[str, Any] | None = None) -> Path:
+    """A settings TOML for a run against simulated hosts, based on jobzone/settings.toml.
+
+    `[http]`: the shipped table with host-keyed tables re-keyed to the sim netlocs: host_intervals
+    (the hosts' allowed rates unless `intervals` says otherwise) and, with `recheck`, the shipped
+    host_recheck_after (True) or the given seconds per sim host (a mapping); without it no
+    recheck horizon, so nights a few seconds apart all ask the sources (fault tests simulate
+    separate days). Short timeouts and backoff. `[flow]`: no host retries by default (a retry of
+    an unreachable host waits 5 + 30 s). `[sources]`: FRED series, layoffs/WARN at the sim.
+    """
+    with open(DEFAULT_SETTINGS, "rb") as fh:
+        doc: dict[str, Any] = tomllib.load(fh)
+    chosen = {h: float((intervals or {}).get(h, allowed.get(h, 0.0))) for h in HOSTS}
+    github = f"http://{netlocs['github']}"
+    shipped = dict(doc.get("http", {}))
+    shipped_recheck = shipped.pop("host_recheck_after", {})
+    shipped.pop("host_intervals", None)
+    shipped.pop("rate_limits", None)
+    shipped.pop("recheck_after", None)
+    http: dict[str, Any] = {
+        **shipped,
+        "user_agent": user_agent or "jobzone/0.1 (+simulated run)",
+        "contact": "sim@jobzone.invalid",
+        "connect_timeout": connect_timeout, "read_timeout": read_timeout, "total_timeout": total_timeout,
+        "retries": retries, "backoff_factor": backoff_factor, "backoff_max": backoff_max,
+        "retry_after_max": retry_after_max, "max_bytes": max_bytes, "default_interval": 0.0,
+        **dict(extra_http or {}),
+        "host_intervals": {netlocs[h]: chosen[h] for h in HOSTS},
+    }
+    if recheck is True:
+        http["host_recheck_after"] = {netlocs[h]: float(shipped_recheck[REAL_HOSTS[h]])
+                                      for h in HOSTS if REAL_HOSTS[h] in shipped_recheck}
+    elif recheck:
+        http["host_recheck_after"] = {netlocs[h]: float(v) for h, v in recheck.items()}
+    doc["http"] = http
+    doc["flow"] = {**doc.get("flow", {}), "host_retries": 0, "host_retry_delays": [0.5], **dict(flow or {})}
+    doc["alerts"] = {**doc.get("alerts", {}), **dict(alerts or {})}
+    doc["demo"] = {**doc.get("demo", {}), "as_of": as_of.isoformat()}
+    doc["sources"] = {**doc.get("sources", {}),
+                      "fred": {"series": list(FRED_SERIES)},
+                      "layoffs": {"location": github + LAYOFFS_PATH},
+                      "warn": {"location": github + WARN_PATH}}
+    path = Path(path)
+    path.write_text(dump_toml(doc), encoding="utf-8")
+    return path
 
 
 def dump_toml(doc: Mapping[str, Any]) -> str:

@@ -91,7 +91,8 @@ def test_date_and_bump_change_only_what_they_should(sim, roles):
 
 
 def test_the_rate_limit_is_enforced_and_a_polite_client_never_meets_it(roles):
-    with SimServer(roles, as_of=AS_OF, intervals={h: 0.05 for h in HOSTS}) as sim:
+    # tolerance 0.5: a burst (gaps of a few ms) is still refused; scheduler jitter of a loaded machine is not
+    with SimServer(roles, as_of=AS_OF, intervals={h: 0.05 for h in HOSTS}, tolerance=0.5) as sim:
         url = sim.url("fred", "/graph/fredgraph.csv?id=CPIAUCSL")
         statuses = [requests.get(url, timeout=2).status_code for _ in range(4)]
         assert 429 in statuses
