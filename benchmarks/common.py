@@ -47,8 +47,19 @@ def machine() -> dict[str, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident set size of this process's own address space so far, in MiB.
+
+    Not `getrusage().ru_maxrss`: Linux carries it across fork + exec, so a benchmark child
+    started by a parent that had just built a 3 GB world reported the parent's 3 GB as its
+    own peak. /proc/self/status VmHWM belongs to the address space exec created.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # not Linux: the best there is
 
 
 def quiet_env(prefect_home: str | os.PathLike | None = None, **extra: str) -> dict[str, str]:

@@ -212,7 +212,7 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         tonight = only_changes(con, tonight)
         # Carry from the evidence held *before* tonight: a rerun of the same night must
         # reproduce tonight's rows exactly, not carry from its own first attempt.
-        previous = current_evidence(con, plan.as_of - timedelta(days=1))
+        previous = current_evidence(con, plan.as_of - timedelta(days=1), plan.catalogue.roles)
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id)
         with transaction(con):
             added = write(con, "observations", result.good.assign(run_id=plan.run_id))

@@ -142,6 +142,14 @@ def detect_crossings(history: pd.DataFrame, policy: AlertPolicy | None = None, *
         return []
     cursor = None if since is None else _as_date(since)
     out: list[Alert] = []
+    # A role that held one zone and sub-label all along cannot have crossed; nearly every role is
+    # such a role on a given night, so only the others are replayed night by night.
+    sublabel = history["sublabel"] if "sublabel" in history else pd.Series("", index=history.index)
+    state = history["zone"].astype("string") + "\x1f" + sublabel.astype("string").fillna("")
+    moved = state.groupby(history["role_id"]).transform("nunique") > 1
+    history = history[moved.to_numpy()]
+    if history.empty:
+        return []
     frame = history.assign(_night=[_as_date(v) for v in history["as_of"]]).sort_values(["role_id", "_night"])
     for role_id, rows in frame.groupby("role_id", sort=True):
         nights = [(r["_night"], float(r["aijri"]), str(r["zone"]), _clean(r.get("sublabel")),

@@ -114,3 +114,76 @@ def test_a_held_write_lock_becomes_a_busy_error(home):
     con = connect(home.warehouse, wait_seconds=5)  # the lock is released with the process
     assert isinstance(con, duckdb.DuckDBPyConnection)
     con.close()
+
+
+def _evidence(role_id: str, dims, as_of: dt.date, score: int, origin: str = "refreshed") -> pd.DataFrame:
+    return pd.DataFrame([{
+        "role_id": role_id, "dimension": d, "as_of": as_of, "score": score, "origin": origin, "status": "ok",
+        "confidence": None, "age_days": None, "inputs": "{}", "rationale": f"{origin} {score}",
+        "rubric_version": None, "rubric_score": None, "run_id": "r"} for d in dims])
+
+
+def test_current_evidence_by_roles_equals_the_full_search(warehouse):
+    """The recent-window shortcut must give exactly what a search over every version gives."""
+    from jobzone.catalogue import DIMENSIONS
+    from jobzone.stages import RECENT_EVIDENCE_DAYS, current_evidence
+
+    old = DAY - dt.timedelta(days=RECENT_EVIDENCE_DAYS + 200)
+    frames = [
+        _evidence("fresh", DIMENSIONS, old, 0, "published"),
+        _evidence("fresh", DIMENSIONS, DAY - dt.timedelta(days=1), 1),
+        _evidence("fresh", DIMENSIONS[:2], DAY - dt.timedelta(days=1), 2),   # a second version, same date
+        _evidence("mixed", DIMENSIONS, old, -1, "published"),
+        _evidence("mixed", DIMENSIONS[:3], DAY - dt.timedelta(days=3), 2),   # two dimensions only old
+        _evidence("stale", DIMENSIONS, old, 1, "published"),                 # nothing recent at all
+        _evidence("stale", DIMENSIONS[:1], DAY + dt.timedelta(days=1), -2),  # after as_of: ignored
+        _evidence("other", DIMENSIONS, DAY, 2),                              # not asked for
+    ]
+    for frame in frames:
+        with transaction(warehouse):
+            write(warehouse, "evidence_scores", frame)
+
+    def ordered(frame):
+        return frame.sort_values(["role_id", "dimension"]).reset_index(drop=True)
+
+    asked = ["fresh", "mixed", "stale", "absent"]
+    full = current_evidence(warehouse, DAY)
+    quick = current_evidence(warehouse, DAY, asked)
+    expected = ordered(full[full["role_id"].isin(asked)])
+    pd.testing.assert_frame_equal(ordered(quick), expected, check_dtype=False)
+    assert len(expected) == 15
+    got = {(r, d): s for r, d, s in zip(quick["role_id"], quick["dimension"], quick["score"])}
+    assert got[("fresh", DIMENSIONS[0])] == 2 and got[("fresh", DIMENSIONS[4])] == 1
+    assert got[("mixed", DIMENSIONS[4])] == -1 and got[("stale", DIMENSIONS[0])] == 1
+
+
+def test_migration_6_keeps_every_row_and_check_and_drops_only_the_growing_keys(tmp_path, monkeypatch, catalogue_dir):
+    import warehouse.db as db
+
+    path = tmp_path / "old.duckdb"
+    upto5 = [m for m in migrations() if m[0] <= 5]
+    monkeypatch.setattr(db, "migrations", lambda: upto5)
+    con = connect(path)
+    score_stage(con, load_catalogue(catalogue_dir), DAY, "run-1")
+    with transaction(con):
+        write(con, "metrics", pd.DataFrame([{"role_id": "mlops-engineer", "metric": "m", "as_of": DAY, "value": 1.5,
+                                             "status": "ok", "inputs": "{}", "note": "kept"}]))
+    grown = ("observations", "metrics", "evidence_scores", "aijri_results")
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in grown}
+    assert before["aijri_results"] and before["evidence_scores"] and before["metrics"]
+    con.close()
+
+    monkeypatch.undo()
+    con = connect(path)  # applies 006
+    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in grown} == before
+    keyed = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+    assert keyed.isdisjoint(grown) and {"runs", "alerts", "http_validators", "source_health"} <= keyed
+    with pytest.raises(WarehouseError, match="write failed"):
+        with transaction(con):
+            write(con, "evidence_scores", pd.DataFrame([{"role_id": "x", "dimension": "d", "as_of": DAY,
+                                                         "score": 9, "origin": "published"}]))
+    # the views still resolve against the rebuilt tables, and a rerun still adds nothing
+    assert con.execute("SELECT aijri FROM latest_scores WHERE role_id = 'mlops-engineer'").fetchone() == (42.6,)
+    assert score_stage(con, load_catalogue(catalogue_dir), DAY, "run-2")[1] == 0
+    con.close()
