@@ -294,7 +294,10 @@ def publish(plan: NightPlan) -> dict:
         # (catalogue_versions): one broken edit must not unpublish a role whose history stands.
         publication = publish_night(con, plan.home, catalogue=None if plan.catalogue.errors else plan.catalogue,
                                     attributions={s.name: s for s in SOURCES.values()})
-    progress.stage("publish", "done", f"{len(publication.site)} site files, {len(publication.marts)} marts")
+    if "unchanged" in publication.skipped:
+        progress.stage("publish", "done", f"nothing changed: kept the publication of {publication.generated_at:%Y-%m-%d %H:%M:%S}")
+    else:
+        progress.stage("publish", "done", f"{len(publication.site)} site files, {len(publication.marts)} marts")
     return publication.summary()
 
 

@@ -15,6 +15,12 @@ so readers only ever see a complete previous version or a complete new one:
 `publish_night` stages all three and swaps them in only when all three were built, so a failure
 anywhere leaves every previously published artefact as it was. Call it only after the night's
 writes have committed.
+
+A night that changed nothing the artefacts show (no new result, evidence, metric, observation,
+quarantined row or catalogue version; the same catalogue and the same publishing code) keeps
+the previous publication: `published/PUBLISHED.json` records what it was built from. The
+operational log tables (runs, fetches, source_health) then reach the analyst copy with the
+next night that changes content.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
+
+import hashlib
+import json
 
 import duckdb
 
@@ -47,6 +56,13 @@ MARTS: dict[str, str] = {
 }
 #: Tables whose row counts must match between the live warehouse and a fresh copy.
 _VERIFY_TABLES = ("aijri_results", "evidence_scores", "runs")
+#: Content the artefacts show, with the column that stamps each write. These tables only ever
+#: gain rows (history / append semantics), so a row count and the newest stamp identify a state.
+_CONTENT_TABLES = {"aijri_results": "created_at", "evidence_scores": "created_at", "metrics": "created_at",
+                   "observations": "loaded_at", "quarantine": "created_at", "catalogue_versions": "first_loaded_at"}
+#: The code that shapes the artefacts: an upgrade of any of it republishes.
+_PUBLISHING_CODE = ("warehouse/views.sql", "warehouse/publish.py", "warehouse/lineage.py", "warehouse/site/*")
+MARKER = "PUBLISHED.json"
 _TMP = re.compile(r"^\.(?P<name>.+)\.tmp-[0-9a-f]{8}$")
 
 
@@ -189,13 +205,16 @@ class Publication:
     def summary(self) -> dict:
         return {"analyst_copy": str(self.analyst_copy), "marts": [str(p) for p in self.marts],
                 "site_files": len(self.site), "seconds": round(self.seconds, 3),
-                "generated_at": self.generated_at.isoformat()}
+                "generated_at": self.generated_at.isoformat(), "unchanged": "unchanged" in self.skipped}
 
 
 def publish_night(con: duckdb.DuckDBPyConnection, home: Any, *, catalogue: Any = None,
                   generated_at: datetime | None = None, attributions: Mapping[str, Any] | None = None,
-                  site: bool = True) -> Publication:
+                  site: bool = True, force: bool = False) -> Publication:
     """Stage the analyst copy, the marts and the site; swap all three in only if all were built.
+
+    Nothing is rebuilt when the content and code are those of the standing publication
+    (unless `force`); the returned `Publication` then says `unchanged` and when it was built.
 
     `home` is a `jobzone.paths.Home` (analyst_copy, marts, site). `con` is the nightly's
     read-write connection, with the night's writes committed. Raises (and publishes nothing)
@@ -204,6 +223,10 @@ def publish_night(con: duckdb.DuckDBPyConnection, home: Any, *, catalogue: Any =
     from warehouse.site.render import stage_site, swap_dir
 
     started = time.monotonic()
+    key = content_key(con, catalogue, site)
+    kept = _unchanged_publication(home, key, site)
+    if kept is not None and not force:
+        return kept
     generated_at = generated_at or datetime.now(timezone.utc)
     copy_tmp = marts_tmp = site_tmp = None
     try:
@@ -225,8 +248,53 @@ def publish_night(con: duckdb.DuckDBPyConnection, home: Any, *, catalogue: Any =
     if site_tmp is not None:
         swap_dir(site_tmp, home.site)
         site_files = sorted(p for p in Path(home.site).rglob("*") if p.is_file())
+    # Last: a crash before this line leaves an old or no marker, and the next night rebuilds.
+    _write_marker(Path(home.published) / MARKER, {"key": key, "generated_at": generated_at.isoformat(),
+                                                 "site": site})
     return Publication(analyst_copy=copy, marts=marts, site=site_files, seconds=time.monotonic() - started,
                        generated_at=generated_at, skipped=[] if site else ["site"])
+
+
+def content_key(con: duckdb.DuckDBPyConnection, catalogue: Any, site: bool) -> str:
+    """A digest of everything a publication is built from (see the module docstring)."""
+    state: dict[str, Any] = {"site": site}
+    for table, stamp in _CONTENT_TABLES.items():
+        count, newest = con.execute(f'SELECT count(*), max("{stamp}") FROM "{table}"').fetchone()
+        state[table] = [count, str(newest)]
+    # Rendered from the catalogue files when they all loaded, else from the stored documents.
+    state["catalogue"] = None if catalogue is None else sorted(catalogue.hashes.items())
+    code = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for pattern in _PUBLISHING_CODE:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file():
+                code.update(path.name.encode() + b"\0" + path.read_bytes())
+    state["code"] = code.hexdigest()
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+def _unchanged_publication(home: Any, key: str, site: bool) -> Publication | None:
+    """The standing publication when it was built from `key` and is all still there."""
+    try:
+        marker = json.loads((Path(home.published) / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    marts = [Path(home.marts) / f"{view}.parquet" for view in MARTS]
+    site_files = sorted(p for p in Path(home.site).rglob("*") if p.is_file()) if site else []
+    present = Path(home.analyst_copy).is_file() and all(p.is_file() for p in marts)
+    if site:
+        present = present and (Path(home.site) / "index.html").is_file()
+    if marker.get("key") != key or not present:
+        return None
+    return Publication(analyst_copy=Path(home.analyst_copy), marts=marts, site=site_files, seconds=0.0,
+                       generated_at=datetime.fromisoformat(marker["generated_at"]),
+                       skipped=["unchanged"] + ([] if site else ["site"]))
+
+
+def _write_marker(path: Path, payload: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps(payload, indent=1) + "\n")
+    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------- helpers

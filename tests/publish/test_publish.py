@@ -107,3 +107,40 @@ def test_copy_and_marts_on_their_own(data_home, tmp_path):
     assert dest.exists() and len(marts) == len(MARTS)
     with duckdb.connect(str(dest), read_only=True) as copy:
         assert copy.execute("SELECT count(*) FROM latest_scores").fetchone()[0] == 3
+
+
+def test_a_night_that_changed_nothing_keeps_the_standing_publication(data_home, catalogue, templates):
+    first = _publish(data_home, catalogue)
+    before = _artefacts(data_home)
+    again = _publish(data_home, catalogue)
+    assert again.skipped == ["unchanged"] and again.summary()["unchanged"] is True
+    assert again.generated_at == first.generated_at and again.site == first.site
+    assert _artefacts(data_home) == before
+
+    advance(data_home, templates, 3)  # a new night's results: republished
+    third = _publish(data_home, catalogue)
+    assert third.skipped == [] and _artefacts(data_home) != before
+
+
+@pytest.mark.parametrize("change", ["site deleted", "marker lost", "catalogue edited", "code upgraded", "forced"])
+def test_anything_the_artefacts_depend_on_republishes(data_home, catalogue, monkeypatch, change):
+    _publish(data_home, catalogue)
+    kwargs = {}
+    if change == "site deleted":
+        (data_home.site / "index.html").unlink()
+    elif change == "marker lost":
+        (data_home.published / publish_mod.MARKER).unlink()
+    elif change == "catalogue edited":
+        edited = type(catalogue)(roles=catalogue.roles, files=catalogue.files,
+                                 hashes={**catalogue.hashes, "mlops-engineer": "edited"})
+        catalogue = edited
+    elif change == "code upgraded":
+        monkeypatch.setattr(publish_mod, "_PUBLISHING_CODE", publish_mod._PUBLISHING_CODE[:-1])
+    else:
+        kwargs["force"] = True
+    con = duckdb.connect(str(data_home.warehouse))
+    try:
+        pub = publish_night(con, data_home, catalogue=catalogue, generated_at=GENERATED_AT, **kwargs)
+    finally:
+        con.close()
+    assert pub.skipped == [] and (data_home.site / "index.html").is_file()

@@ -268,14 +268,29 @@ class SiteData:
 
 def load_site_data(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None) -> SiteData:
     latest = {r["role_id"]: r for r in _records(con, "SELECT * FROM latest_scores ORDER BY role_id")}
+    # Years of nightly history make millions of rows: the chart needs four columns of each
+    # night, the calculation the full row of the latest night only.
     history: dict[str, list[dict]] = {}
-    for r in _records(con, "SELECT role_id, title, as_of, aijri, zone, sublabel, task_resistance, evidence_total,"
-                           " barrier_total, growth, pct_time_3plus, override_aijri, evidence_refreshed,"
-                           " methodology_version, rubric_version FROM score_history ORDER BY role_id, as_of"):
+    for r in _records(con, "SELECT h.role_id, h.title, h.as_of, h.aijri, h.zone, h.sublabel,"
+                           " CASE WHEN h.as_of = l.as_of THEN struct_pack(task_resistance := h.task_resistance,"
+                           "   evidence_total := h.evidence_total, barrier_total := h.barrier_total,"
+                           "   growth := h.growth, pct_time_3plus := h.pct_time_3plus,"
+                           "   override_aijri := h.override_aijri, evidence_refreshed := h.evidence_refreshed,"
+                           "   methodology_version := h.methodology_version, rubric_version := h.rubric_version)"
+                           " END AS calc"
+                           " FROM score_history h LEFT JOIN latest_scores l USING (role_id) ORDER BY role_id, as_of"):
+        calc = r.pop("calc")
+        if calc:
+            r.update(calc)
         history.setdefault(r["role_id"], []).append(r)
+    # Pages show the evidence in force on each role's latest night: the newest row per
+    # dimension up to then, not every stored version.
     evidence: dict[str, list[dict]] = {}
-    for r in _records(con, "SELECT role_id, dimension, as_of, version, score, origin, status, confidence, age_days,"
-                           " rationale, inputs, rubric_version FROM evidence_history ORDER BY role_id, dimension, as_of"):
+    for r in _records(con, "SELECT e.role_id, e.dimension, e.as_of, e.version, e.score, e.origin, e.status,"
+                           " e.confidence, e.age_days, e.rationale, e.inputs, e.rubric_version"
+                           " FROM evidence_history e JOIN latest_scores l USING (role_id) WHERE e.as_of <= l.as_of"
+                           " QUALIFY row_number() OVER (PARTITION BY e.role_id, e.dimension ORDER BY e.as_of DESC) = 1"
+                           " ORDER BY e.role_id, e.dimension, e.as_of"):
         evidence.setdefault(r["role_id"], []).append(r)
     roles = list(catalogue) if catalogue is not None else _catalogue_from_warehouse(con)
     roles = sorted(roles, key=lambda r: r.title.lower())
