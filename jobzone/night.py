@@ -8,6 +8,7 @@ night adds nothing twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -23,7 +24,7 @@ import pandas as pd
 from jobzone import progress
 from jobzone.faults import crash_point
 from jobzone.catalogue import Catalogue, load_catalogue
-from jobzone.paths import Home
+from jobzone.paths import REPO_ROOT, Home
 from jobzone.settings import Settings, load_settings
 from jobzone.stages import current_evidence, finish_run, load_catalogue_stage, new_run_id, score_stage, start_run
 from scrapers.archive import RawArchive
@@ -202,6 +203,19 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         # (marked, with their age) rather than being re-derived from yesterday's rows. Only the
         # newest value of each observation inside the metrics' look-back window is needed.
         failed = sorted({f.key for g in gathered for f in g.fetches if f.outcome in FAILED_OUTCOMES})
+        # The catalogue's published evidence is what a dimension carries from before any refresh:
+        # seed it (new catalogue versions only) before the refresh reads or fingerprints it.
+        load_catalogue_stage(con, plan.catalogue, plan.run_id)
+        inputs_key = refresh_inputs_key(con, plan, failed, history_days)
+        held = con.execute("SELECT inputs_key, origins FROM refresh_state WHERE as_of = ?", [plan.as_of]).fetchone()
+        if tonight is None and held is not None and held[0] == inputs_key:
+            # Nothing parsed tonight and the same inputs as this night's last refresh: the
+            # evidence it stored is exactly what a recomputation would produce.
+            with transaction(con):
+                write(con, "http_validators", _validator_rows(gathered))
+            origins = json.loads(held[1]) if held[1] else {}
+            progress.stage("refresh", "done", "nothing new since this night's last refresh: its evidence stands")
+            return {"observations": 0, "quarantined": 0, "evidence_rows": 0, "origins": origins, "unchanged": True}
         history = con.execute(
             "SELECT o.source, o.series_key, o.subject, o.geography, o.metric, o.period_start, o.period_end, o.value,"
             " o.unit, o.detail, o.fetch_id FROM observations o JOIN fetches f USING (fetch_id)"
@@ -214,6 +228,7 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         # reproduce tonight's rows exactly, not carry from its own first attempt.
         previous = current_evidence(con, plan.as_of - timedelta(days=1), plan.catalogue.roles)
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id)
+        origins = Counter(result.evidence["origin"]) if len(result.evidence) else Counter()
         with transaction(con):
             added = write(con, "observations", result.good.assign(run_id=plan.run_id))
             crash_point("refresh:after-observations")  # inside the transaction
@@ -221,11 +236,38 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
             write(con, "metrics", metric_rows(result.metrics, plan.run_id))
             evidence_added = write(con, "evidence_scores", evidence_rows(result.evidence, plan.run_id))
             write(con, "http_validators", _validator_rows(gathered))
-    origins = Counter(result.evidence["origin"]) if len(result.evidence) else Counter()
+            # Fingerprinted as the inputs stand *after* tonight's rows were stored: that is what a
+            # rerun with nothing new will find before it starts.
+            write(con, "refresh_state", pd.DataFrame([{
+                "as_of": plan.as_of, "inputs_key": refresh_inputs_key(con, plan, failed, history_days),
+                "origins": json.dumps(dict(origins)), "run_id": plan.run_id}]))
     progress.stage("refresh", "done", f"{added} observations, {quarantined} quarantined, "
                    + ", ".join(f"{k} {v}" for k, v in sorted(origins.items())))
     return {"observations": added, "quarantined": quarantined, "evidence_rows": evidence_added,
             "origins": dict(origins)}
+
+
+#: the code a refresh's result depends on (besides its data): an upgrade recomputes
+_REFRESH_CODE = ("scoring/*.py", "scoring/*.toml", "jobzone/night.py", "jobzone/stages.py", "jobzone/catalogue.py")
+
+
+def refresh_inputs_key(con: duckdb.DuckDBPyConnection, plan: NightPlan, failed: list[str], history_days: int) -> str:
+    """A digest of everything `refresh` computes from besides tonight's parsed rows.
+
+    Stored observations and evidence only ever gain rows, so a count and the newest stamp
+    identify their state; evidence from `as_of` itself is excluded (it is the output).
+    """
+    (obs_count, obs_newest), = con.execute("SELECT count(*), max(loaded_at) FROM observations").fetchall()
+    (ev_count, ev_newest), = con.execute(
+        "SELECT count(*), max(created_at) FROM evidence_scores WHERE as_of < ?", [plan.as_of]).fetchall()
+    code = hashlib.sha256()
+    for pattern in _REFRESH_CODE:
+        for path in sorted(REPO_ROOT.glob(pattern)):
+            code.update(path.name.encode() + b"\0" + path.read_bytes())
+    state = {"as_of": plan.as_of.isoformat(), "failed": failed, "history_days": history_days,
+             "observations": [obs_count, str(obs_newest)], "evidence_before": [ev_count, str(ev_newest)],
+             "catalogue": sorted(plan.catalogue.hashes.items()), "code": code.hexdigest()}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
 def only_changes(con: duckdb.DuckDBPyConnection, tonight: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -360,7 +402,8 @@ def finish(plan: NightPlan, summary: dict) -> NightReport:
              f"- as of **{plan.as_of}**, status **{status}**, {len(plan.catalogue)} roles",
              f"- observations loaded: {summary['refresh']['observations']}, quarantined: "
              f"{summary['refresh']['quarantined']}",
-             f"- evidence origins: {summary['refresh']['origins']}",
+             f"- evidence origins: {summary['refresh']['origins']}"
+             + (" (nothing new: this night's evidence stands)" if summary["refresh"].get("unchanged") else ""),
              f"- new AIJRI results: {summary['score']['results_added']}",
              f"- zone changes tonight: {len(zone_changes)}; alerts recorded: {len(alerts)}"]
     if failing:
@@ -372,7 +415,9 @@ def finish(plan: NightPlan, summary: dict) -> NightReport:
         lines.append(f"| {rid} | {sc['aijri']:.1f} | {label} |")
     lines += ["", "## Alerts", *([f"- [{a['status']}] {a['message']}" for a in alerts] or ["- none"])]
     report_lines = [f"status: {status}" + (f" (failing sources: {', '.join(failing)})" if failing else ""),
-                    f"site: {plan.home.site / 'index.html'}", f"analyst copy: {plan.home.analyst_copy}",
+                    f"site: {plan.home.site / 'index.html'}", f"analyst copy: {plan.home.analyst_copy}"
+                    + (f" (unchanged since {summary['publish']['generated_at']})"
+                       if summary.get("publish", {}).get("unchanged") else ""),
                     f"alerts this run: {len(alerts)}", *[f"  [{a['status']}] {a['message']}" for a in alerts],
                     *[f"catalogue file skipped: {e}" for e in plan.plan_errors]]
     result = {"run_id": plan.run_id, "kind": plan.kind, "as_of": plan.as_of.isoformat(), "status": status,

@@ -42,4 +42,5 @@ TABLES: dict[str, Table] = {
     "metrics": Table("history", ("role_id", "metric", "as_of"), compare=("value", "status", "inputs")),
     "alerts": Table("upsert", ("alert_id",)),
     "source_health": Table("upsert", ("source", "run_id")),
+    "refresh_state": Table("upsert", ("as_of",)),
 }

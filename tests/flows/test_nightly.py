@@ -77,8 +77,13 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     assert query(home.analyst_copy, "SELECT count(*) FROM latest_scores") == [(3,)]
 
     before = snapshot(home.warehouse)
+    published = {p: p.stat().st_mtime_ns for p in (home.analyst_copy, home.site / "index.html")}
     second = night(home.root, config, demo=True)
     assert second["refresh"]["observations"] == 0 and second["score"]["results_added"] == 0
+    # Same inputs as the first run (same bodies, same 404s): the evidence and publication stand.
+    assert second["refresh"]["unchanged"] is True and second["refresh"]["origins"] == first["refresh"]["origins"]
+    assert second["publish"]["unchanged"] is True
+    assert {p: p.stat().st_mtime_ns for p in published} == published
     outcomes = query(home.warehouse, "SELECT DISTINCT outcome FROM fetches WHERE run_id = ?", [second["run_id"]])
     assert set(o for (o,) in outcomes) <= {"unchanged", "http_error"}
     after = snapshot(home.warehouse)
@@ -171,6 +176,14 @@ def test_a_role_whose_sources_all_fail_keeps_yesterdays_evidence_marked_carried(
     # The published copy was replaced by tonight's (degraded but good) night, and is readable.
     assert home.analyst_copy.read_bytes() != published_before
     assert query(home.analyst_copy, "SELECT max(as_of) FROM score_history") [0][0].isoformat() == "2026-03-03"
+
+    # The same night again with the sources back: the bodies are unchanged (nothing parsed), but the
+    # requests that failed now succeed, so the refresh must be recomputed, not skipped as unchanged.
+    rerun = night(home.root, config, demo=True, as_of="2026-03-03", catalogue=str(catalogue))
+    assert not rerun["refresh"].get("unchanged") and rerun["refresh"]["observations"] == 0
+    origins = query(home.warehouse, "SELECT origin FROM evidence_history WHERE role_id = 'mlops-engineer'"
+                                    " AND as_of = DATE '2026-03-03'")
+    assert ("refreshed",) in origins
 
 
 def test_a_failure_of_our_own_code_fails_the_run_visibly_and_publishes_nothing(tmp_path, config, monkeypatch):
