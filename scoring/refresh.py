@@ -16,6 +16,8 @@ are refreshed from data on the same night (`evidence_totals`).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -178,8 +180,10 @@ def evidence_totals(evidence: pd.DataFrame, roles) -> pd.DataFrame:
         if role.evidence:
             scores = {d: (_none(held[d]["score"]) if d in held else None) for d in DIMENSIONS}
             total = sum(int(scores[d]) if scores[d] is not None else role.evidence[d].score for d in DIMENSIONS)
-            origins = pd.Series([held[d]["origin"] if d in held else "published" for d in DIMENSIONS]).value_counts()
-            counts = ", ".join(f"{n} {o}" for o, n in origins.items())
+            # Counter.most_common orders exactly as pandas' value_counts did (count, then first
+            # seen; checked over every combination), at a fraction of a Series per role.
+            origins = Counter(held[d]["origin"] if d in held else "published" for d in DIMENSIONS).most_common()
+            counts = ", ".join(f"{n} {o}" for o, n in origins)
             basis = f"sum of 5 dimensions ({counts}){under}"
             is_refreshed = bool(refreshed)
         elif len(refreshed) == len(DIMENSIONS):
