@@ -150,7 +150,7 @@ def run(roles: int = 1000, nights: int = 1095, obs_nights: int = 1, fresh: bool 
         "scoring_seconds": ours["seconds"], "scoring_steps": ours["steps"], "peak_rss_mb": ours["peak_rss_mb"],
         "loop_seconds": loop["seconds"], "loop_steps": {k: v for k, v in loop.items() if k.endswith("_s")},
         "scoring_speedup_vs_loop": loop["seconds"] / ours["seconds"] if ours["seconds"] else None,
-        "ours": ours, "loop": loop, "home": str(home), "work": info["work"],
+        "ours": ours, "loop": loop, "home": str(home), "work": info["work"], "catalogue": info["catalogue"],
     }
 
 

@@ -92,6 +92,7 @@ def test_quick_run_prints_one_json_object_with_every_key(tmp_path):
     assert nightly["cold"]["status"] in ("completed", "degraded")
     assert nightly["cold"]["requests"]["itjobswatch"] == 6 + 1  # pages + robots.txt
     assert result["details"]["scoring"]["loop"]["results"] == 6
+    assert result["details"]["query"]["site_mb"] > 0 and result["publish_at_scale_s"] > 0  # copy + marts + site
 
 
 def test_table_renders_every_measure():

@@ -161,3 +161,29 @@ def test_sources_detection_and_attribution_overrides():
     assert merged["itjobswatch"]["name"] == "IT Jobs Watch"
     assert merged["adzuna"]["text"] == "Source: Adzuna (by consent)"
     assert render_mod._web_url(merged["adzuna"]["homepage"]) is None
+
+
+def test_years_of_nights_mark_zone_changes_and_list_the_newest(tmp_path):
+    """Past MARK_EVERY_NIGHT_UP_TO nights the chart marks changes only, the table the newest 90."""
+    from datetime import timedelta
+
+    from jobzone.catalogue import load_catalogue
+    from warehouse.site.render import HISTORY_TABLE_ROWS, SiteData, history_parts, sparkline
+
+    role = load_catalogue().roles["mlops-engineer"]
+    start = date(2024, 1, 1)
+    nights = []
+    for i in range(400):
+        zone = "Green" if 150 <= i < 160 else "Yellow"  # one excursion into Green and back
+        nights.append((start + timedelta(days=i), 40.0 + (i % 7) / 10 if zone == "Yellow" else 49.0, zone,
+                       "Urgent" if zone == "Yellow" else "Transforming"))
+    data = SiteData(roles=[role], latest={}, history={role.id: nights}, evidence={})
+    parts = history_parts(role, data)
+    chart = parts["chart"]
+    assert len(chart["polyline"].split()) == 400  # the line still passes through every night
+    assert [p["as_of"] for p in chart["marked"]] == [nights[i][0] for i in (0, 150, 160, 399)]
+    assert all(p["label"] for p in chart["marked"])
+    assert [p["as_of"] for p in parts["history_table"]] == [n[0] for n in nights[::-1][:HISTORY_TABLE_ROWS]]
+    assert parts["history_not_listed"] == 400 - HISTORY_TABLE_ROWS and len(parts["history"]) == 400
+    line = sparkline(parts["history"], title="t", width=120)
+    assert len(line["points"]) == 120 and line["points"][-1]["as_of"] == nights[-1][0]

@@ -185,11 +185,12 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None, buil
                                                                **common))
     put("index.json", _json({"generated_at": common["generated_at"], "methodology_version": method.version,
                              "roles": [_json_summary(r) for r in index_rows]}))
-    for page in pages:
+    for role, page in zip(data.roles, pages):
         rid = page["role"]["id"]
+        full = {**page, **history_parts(role, data)}
         put(f"roles/{rid}.html", env.get_template("role.html.j2").render(
-            root="../", page=page, page_title=f"{page['role']['title']}: AIJRI", **common))
-        put(f"roles/{rid}.json", _json(role_json(page, common["generated_at"], method.version)))
+            root="../", page=full, page_title=f"{page['role']['title']}: AIJRI", **common))
+        put(f"roles/{rid}.json", _json(role_json(full, common["generated_at"], method.version)))
     shutil.copyfile(STYLESHEET, build_dir / "style.css")
     written.append(build_dir / "style.css")
     return written
@@ -257,32 +258,37 @@ def normalise_attributions(attributions: Mapping[str, Any] | None) -> dict[str, 
 
 # --------------------------------------------------------------------------- reading the warehouse
 
+#: up to this many nights a page marks every night on its chart and lists it in its table;
+#: beyond, the chart marks the nights whose zone or sub-label changed (and the first and last),
+#: and the table lists the newest HISTORY_TABLE_ROWS nights (the role's JSON holds them all)
+MARK_EVERY_NIGHT_UP_TO = 120
+HISTORY_TABLE_ROWS = 90
+
+
 @dataclass
 class SiteData:
     roles: list[Role]
     latest: dict[str, dict]
-    history: dict[str, list[dict]]
+    #: per role, (as_of, aijri, zone, sublabel) per night, oldest first
+    history: dict[str, list[tuple]]
     evidence: dict[str, list[dict]]
     missing: list[str] = field(default_factory=list)
+    #: per role, the full result row of its latest night (what the calculation shows)
+    current: dict[str, dict] = field(default_factory=dict)
 
 
 def load_site_data(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None) -> SiteData:
     latest = {r["role_id"]: r for r in _records(con, "SELECT * FROM latest_scores ORDER BY role_id")}
-    # Years of nightly history make millions of rows: the chart needs four columns of each
-    # night, the calculation the full row of the latest night only.
-    history: dict[str, list[dict]] = {}
-    for r in _records(con, "SELECT h.role_id, h.title, h.as_of, h.aijri, h.zone, h.sublabel,"
-                           " CASE WHEN h.as_of = l.as_of THEN struct_pack(task_resistance := h.task_resistance,"
-                           "   evidence_total := h.evidence_total, barrier_total := h.barrier_total,"
-                           "   growth := h.growth, pct_time_3plus := h.pct_time_3plus,"
-                           "   override_aijri := h.override_aijri, evidence_refreshed := h.evidence_refreshed,"
-                           "   methodology_version := h.methodology_version, rubric_version := h.rubric_version)"
-                           " END AS calc"
-                           " FROM score_history h LEFT JOIN latest_scores l USING (role_id) ORDER BY role_id, as_of"):
-        calc = r.pop("calc")
-        if calc:
-            r.update(calc)
-        history.setdefault(r["role_id"], []).append(r)
+    # Years of nightly history make millions of rows: the chart needs four typed columns of
+    # each night (plain tuples, no per-value conversion), the calculation the latest row only.
+    history: dict[str, list[tuple]] = {}
+    for role_id, *night in con.execute(
+            "SELECT role_id, as_of, aijri, zone, sublabel FROM score_history ORDER BY role_id, as_of").fetchall():
+        history.setdefault(role_id, []).append(tuple(night))
+    current = {r["role_id"]: r for r in _records(
+        con, "SELECT h.role_id, h.as_of, h.task_resistance, h.evidence_total, h.barrier_total, h.growth,"
+             " h.pct_time_3plus, h.override_aijri, h.evidence_refreshed, h.methodology_version, h.rubric_version"
+             " FROM score_history h JOIN latest_scores l ON h.role_id = l.role_id AND h.as_of = l.as_of")}
     # Pages show the evidence in force on each role's latest night: the newest row per
     # dimension up to then, not every stored version.
     evidence: dict[str, list[dict]] = {}
@@ -295,7 +301,7 @@ def load_site_data(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None) 
     roles = list(catalogue) if catalogue is not None else _catalogue_from_warehouse(con)
     roles = sorted(roles, key=lambda r: r.title.lower())
     return SiteData(roles=roles, latest=latest, history=history, evidence=evidence,
-                    missing=[r.id for r in roles if r.id not in latest])
+                    missing=[r.id for r in roles if r.id not in latest], current=current)
 
 
 def _catalogue_from_warehouse(con: duckdb.DuckDBPyConnection) -> list[Role]:
@@ -380,7 +386,7 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
     latest = data.latest.get(role.id)
     history = data.history.get(role.id, [])
     as_of = _to_date(latest["as_of"]) if latest else None
-    current = next((h for h in reversed(history) if latest and _to_date(h["as_of"]) == as_of), None)
+    current = data.current.get(role.id) if latest else None
     evidence_rows = evidence_in_force(data.evidence.get(role.id, []), as_of)
     evidence = []
     for r in evidence_rows:
@@ -423,8 +429,7 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         tasks = {"rows": [t.model_dump() for t in role.tasks], "weighted": weighted, "tr": role.tr,
                  "share": share, "pct_3plus": role.pct_time_3plus}
 
-    chart_points = [{"as_of": _to_date(h["as_of"]), "aijri": float(h["aijri"]), "zone": h["zone"],
-                     "sublabel": h["sublabel"]} for h in history]
+    chart_points = _chart_points(history)
     summary = {
         "id": role.id, "title": role.title, "seniority": role.seniority,
         "href": f"roles/{role.id}.html",
@@ -457,11 +462,26 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         "barrier_total": role.barrier_sum,
         "barrier_total_cited": role.barrier_total.model_dump() if role.barrier_total else None,
         "calc": calc,
-        "history": chart_points,
-        "chart": history_chart(chart_points, title=f"{role.title}: AIJRI history"),
         "methodology_version": current["methodology_version"] if current else None,
         "rubric_version": current["rubric_version"] if current else None,
     }
+
+
+def history_parts(role: Role, data: SiteData) -> dict:
+    """The history chart, table and JSON rows of one role's page.
+
+    Built only while that page is written (see `build_site`): years of nights for every role
+    at once would hold millions of point dicts.
+    """
+    points = _chart_points(data.history.get(role.id, []))
+    return {"history": points, "history_table": points[::-1][:HISTORY_TABLE_ROWS],
+            "history_not_listed": max(0, len(points) - HISTORY_TABLE_ROWS),
+            "chart": history_chart(points, title=f"{role.title}: AIJRI history")}
+
+
+def _chart_points(history: list[tuple]) -> list[dict]:
+    return [{"as_of": _to_date(night), "aijri": float(aijri), "zone": zone, "sublabel": sublabel}
+            for night, aijri, zone, sublabel in history]
 
 
 def _zone_rule(zone: str, sublabel: str | None, growth: float, pct: float | None, m: Any) -> str:
@@ -481,7 +501,7 @@ def _zone_rule(zone: str, sublabel: str | None, growth: float, pct: float | None
 
 
 def role_json(page: dict, generated_at: str, methodology_version: str) -> dict:
-    return _jsonable({
+    return ({
         "generated_at": generated_at, "methodology_version": methodology_version,
         "role": page["role"], "latest": page["latest"], "calculation": page["calc"],
         "evidence": page["evidence"], "evidence_total": page["evidence_total"],
@@ -506,9 +526,7 @@ def history_chart(points: list[dict], *, title: str, width: int = 640, height: i
         return round(top + plot_h * (1 - max(0.0, min(100.0, v)) / 100), 2)
 
     xs = _x_positions([p["as_of"] for p in points], left + 10, plot_w - 20)
-    coords = [{"x": x, "y": y_of(p["aijri"]), **p,
-               "label": f"{p['as_of'].isoformat()}: {p['aijri']:.1f} ({_state(p['zone'], p['sublabel'])})"}
-              for x, p in zip(xs, points)]
+    coords = [{"x": x, "y": y_of(p["aijri"]), **p} for x, p in zip(xs, points)]
     bands = [
         {"zone": "Green", "y": y_of(100), "h": round(y_of(green) - y_of(100), 2)},
         {"zone": "Yellow", "y": y_of(green), "h": round(y_of(yellow) - y_of(green), 2)},
@@ -522,11 +540,20 @@ def history_chart(points: list[dict], *, title: str, width: int = 640, height: i
             x_labels.append({"x": coords[-1]["x"], "text": coords[-1]["as_of"].isoformat(), "anchor": "end"})
         if len(coords) == 1:
             x_labels[0]["anchor"] = "middle"
+    if len(coords) <= MARK_EVERY_NIGHT_UP_TO:
+        marked = coords
+    else:
+        marked = [c for i, c in enumerate(coords) if i in (0, len(coords) - 1) or
+                  (c["zone"], c["sublabel"]) != (coords[i - 1]["zone"], coords[i - 1]["sublabel"])]
+        marked = [coords[0], *marked[1:][-(MARK_EVERY_NIGHT_UP_TO - 1):]] if len(marked) > MARK_EVERY_NIGHT_UP_TO \
+            else marked
+    for c in marked:  # only marked points carry a tooltip
+        c["label"] = f"{c['as_of'].isoformat()}: {c['aijri']:.1f} ({_state(c['zone'], c['sublabel'])})"
     summary = (f"{title}: {len(coords)} point(s)" + (
         f", from {coords[0]['aijri']:.1f} on {coords[0]['as_of'].isoformat()} to {coords[-1]['aijri']:.1f}"
         f" on {coords[-1]['as_of'].isoformat()}" if coords else ", no results yet"))
     return {"width": width, "height": height, "left": left, "plot_w": plot_w, "top": top, "plot_h": plot_h,
-            "points": coords, "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords),
+            "points": coords, "marked": marked, "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords),
             "bands": bands, "ticks": ticks, "x_labels": x_labels, "title": title, "summary": summary}
 
 
@@ -537,6 +564,10 @@ def sparkline(points: list[dict], *, title: str, width: int = 120, height: int =
     if hi - lo < 2:
         mid = (hi + lo) / 2
         lo, hi = mid - 1, mid + 1
+    if len(points) > width:
+        # a 120-pixel line cannot show more nights than pixels: evenly spaced nights, the last kept
+        step = (len(points) - 1) / (width - 1)
+        points = [points[round(i * step)] for i in range(width)]
     xs = _x_positions([p["as_of"] for p in points], pad, width - 2 * pad)
     coords = [{"x": x, "y": round(pad + (height - 2 * pad) * (1 - (p["aijri"] - lo) / (hi - lo)), 2),
                "aijri": p["aijri"], "as_of": p["as_of"]} for x, p in zip(xs, points)]
@@ -625,6 +656,17 @@ def _iso_time(value: datetime) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # most values; checked first (ABC isinstance checks cost seconds on big pages)
+    if kind is float:
+        return None if math.isnan(value) or math.isinf(value) else value
+    if kind is date:
+        return value.isoformat()
+    if kind is dict:
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [_jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -650,6 +692,8 @@ def _parse_json(value: Any) -> Any:
 
 
 def _json(payload: Any) -> str:
-    return json.dumps(_jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    # Compact: with `indent` json falls back to its pure-Python encoder, which took 16 s for
+    # 1,000 role files of 3 years' history each. `python -m json.tool` pretty-prints a file.
+    return json.dumps(_jsonable(payload), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
 
 
