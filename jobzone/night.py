@@ -24,7 +24,7 @@ import pandas as pd
 from jobzone import progress
 from jobzone.faults import crash_point
 from jobzone.catalogue import Catalogue, load_catalogue
-from jobzone.paths import REPO_ROOT, Home
+from jobzone.paths import Home, code_digest
 from jobzone.settings import Settings, load_settings
 from jobzone.stages import current_evidence, finish_run, load_catalogue_stage, new_run_id, score_stage, start_run
 from scrapers.archive import RawArchive
@@ -260,13 +260,9 @@ def refresh_inputs_key(con: duckdb.DuckDBPyConnection, plan: NightPlan, failed: 
     (obs_count, obs_newest), = con.execute("SELECT count(*), max(loaded_at) FROM observations").fetchall()
     (ev_count, ev_newest), = con.execute(
         "SELECT count(*), max(created_at) FROM evidence_scores WHERE as_of < ?", [plan.as_of]).fetchall()
-    code = hashlib.sha256()
-    for pattern in _REFRESH_CODE:
-        for path in sorted(REPO_ROOT.glob(pattern)):
-            code.update(path.name.encode() + b"\0" + path.read_bytes())
     state = {"as_of": plan.as_of.isoformat(), "failed": failed, "history_days": history_days,
              "observations": [obs_count, str(obs_newest)], "evidence_before": [ev_count, str(ev_newest)],
-             "catalogue": sorted(plan.catalogue.hashes.items()), "code": code.hexdigest()}
+             "catalogue": sorted(plan.catalogue.hashes.items()), "code": code_digest(_REFRESH_CODE)}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 

@@ -43,6 +43,7 @@ import json
 import duckdb
 
 from jobzone.faults import crash_point
+from jobzone.paths import code_digest
 from jobzone.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -263,13 +264,7 @@ def content_key(con: duckdb.DuckDBPyConnection, catalogue: Any, site: bool) -> s
         state[table] = [count, str(newest)]
     # Rendered from the catalogue files when they all loaded, else from the stored documents.
     state["catalogue"] = None if catalogue is None else sorted(catalogue.hashes.items())
-    code = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for pattern in _PUBLISHING_CODE:
-        for path in sorted(root.glob(pattern)):
-            if path.is_file():
-                code.update(path.name.encode() + b"\0" + path.read_bytes())
-    state["code"] = code.hexdigest()
+    state["code"] = code_digest(_PUBLISHING_CODE)
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
