@@ -351,7 +351,8 @@ def alert(plan: NightPlan, emit: Callable[..., None] | None = None) -> dict:
                                    run_id=plan.run_id, urls=alert_urls(),
                                    site_base_url=plan.settings.alerts.get("site_base_url", ""),
                                    site_dir=plan.home.site, emit=emit)
-    progress.stage("alert", "done", f"{len(delivered)} alert(s) handled")
+    progress.stage("alert", "done", f"{delivered['detected']} crossing(s) detected, {len(delivered['new'])} new,"
+                                    f" {len(delivered['handled'])} delivery attempt(s)")
     return {"handled": delivered}
 
 

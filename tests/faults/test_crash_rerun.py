@@ -1,4 +1,4 @@
-"""`kill -9` of the nightly at five points, then a rerun of the same night.
+"""`kill -9` of the nightly at five chosen points and three random moments, then a rerun of the same night.
 
 The nightly runs in a child process (`python -m tests.support.nightrun`, the real
 `flows.nightly.nightly`), which reports each stage on stdout; `--pause-at <stage>:<status>` makes
@@ -11,6 +11,10 @@ makes the child SIGKILL itself at a crash point inside a step (`jobzone.faults.c
 * `publish:between-swaps`      - the analyst copy swapped in, the marts and the site not yet;
 * `alert:running`              - published, the night's alert neither recorded nor delivered.
 
+and three kills from outside at random moments (uniform over the first 90 % of a clean night's span
+from its first stage report to its result,
+seeded: the seed is in every failure message, and `JOBZONE_KILL_SEED=<seed>` replays it).
+
 Every scenario starts from a copy of the same home after one good night. Afterwards: nothing
 already in the warehouse was lost or changed, the previously published site and analyst copy are
 untouched until a night completes, and the rerun completes with no duplicate AIJRI history, no
@@ -21,9 +25,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
+import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -43,26 +50,39 @@ D0 = date(2026, 6, 30)
 D1 = D0 + timedelta(days=1)
 #: (how, where): `pause` = SIGKILL from outside after the child reports that stage; `crash` = the child
 #: SIGKILLs itself at that `JOBZONE_CRASH_AT` crash point (inside a transaction, between two renames)
+KILL_SEED = int(os.environ.get("JOBZONE_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
 KILL_POINTS = (("pause", "refresh:running"), ("crash", "refresh:after-observations"), ("pause", "score:done"),
-               ("crash", "publish:between-swaps"), ("pause", "alert:running"))
+               ("crash", "publish:between-swaps"), ("pause", "alert:running"),
+               ("random", "random-1"), ("random", "random-2"), ("random", "random-3"))
 #: points at which nothing of tonight may be published yet
 BEFORE_PUBLISH = ("refresh:running", "refresh:after-observations", "score:done")
 
 
-def _run_child(cmd: list[str], env: dict[str, str], pause: bool, timeout: float = 180.0) -> tuple[int, list[str]]:
-    """Run a nightly child; with `pause`, SIGKILL it as soon as it reports PAUSED."""
+def _run_child(cmd: list[str], env: dict[str, str], pause: bool, timeout: float = 180.0,
+               kill_after: float | None = None, stamps: list[float] | None = None) -> tuple[int, list[str]]:
+    """Run a nightly child; with `pause`, SIGKILL it as soon as it reports PAUSED; with
+    `kill_after`, SIGKILL it that many seconds after it started, wherever it is. `stamps`
+    receives each output line's time since the start."""
+    started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=str(Path(__file__).resolve().parents[2]))
     lines: list[str] = []
     assert proc.stdout is not None
+    timer = threading.Timer(kill_after, proc.send_signal, (signal.SIGKILL,)) if kill_after is not None else None
+    if timer is not None:
+        timer.start()
     try:
         for line in proc.stdout:
             lines.append(line.rstrip("\n"))
+            if stamps is not None:
+                stamps.append(time.monotonic() - started)
             if pause and line.startswith("PAUSED"):
                 os.kill(proc.pid, signal.SIGKILL)
                 break
         code = proc.wait(timeout=timeout)
     finally:
+        if timer is not None:
+            timer.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
@@ -88,12 +108,18 @@ def base(tmp_path_factory, prefect_api):
         env = child_env(tmp / "prefect-home", {"PREFECT_API_URL": prefect_api})
         env.pop("JOBZONE_ALERT_URLS", None)
         home = tmp / "base-home"
-        code, lines = _run_child(command(home, tmp / "roles", config, D0.isoformat(), sim.base_urls()), env, False)
+        stamps: list[float] = []
+        code, lines = _run_child(command(home, tmp / "roles", config, D0.isoformat(), sim.base_urls()), env, False,
+                                 stamps=stamps)
         assert code == 0 and lines[-1].startswith("RESULT "), "\n".join(lines[-20:])
+        # The night's working span: from its first stage report to its result (start-up is imports).
+        first = next(t for t, ln in zip(stamps, lines) if ln.startswith("STAGE "))
+        night_span = (first, stamps[-1])
         # The crashed night: the world moved on a day, and the WARN feed is broken (a source alert to deliver).
         sim.advance(1)
         sim.set_fault("github", "layout", paths=["consolidated.csv"])
-        yield {"tmp": tmp, "roles": roles, "sim": sim, "config": config, "env": env, "home": home}
+        yield {"tmp": tmp, "roles": roles, "sim": sim, "config": config, "env": env, "home": home,
+               "night_span": night_span}
 
 
 @pytest.fixture(scope="module", params=KILL_POINTS, ids=[p for _, p in KILL_POINTS])
@@ -106,14 +132,23 @@ def crashed(request, base):
     published = {"site": tree_digest(home / "site"), "published": tree_digest(home / "published")}
     with Webhook() as hook:
         env = dict(base["env"], JOBZONE_ALERT_URLS=hook.apprise_url("crash-test-token"))
+        note = ""
         if how == "pause":
             cmd = command(home, tmp / "roles", base["config"], D1.isoformat(), base["sim"].base_urls(), pause_at=point)
             code, lines = _run_child(cmd, env, pause=True)
             assert any(ln.startswith("PAUSED") for ln in lines), "\n".join(lines[-20:])
-        else:
+        elif how == "crash":
             cmd = command(home, tmp / "roles", base["config"], D1.isoformat(), base["sim"].base_urls())
             code, lines = _run_child(cmd, dict(env, JOBZONE_CRASH_AT=point), pause=False)
-        assert code == -signal.SIGKILL, "\n".join(lines[-20:])
+        else:
+            first, end = base["night_span"]
+            delay = first + (end - first) * random.Random(f"{KILL_SEED}-{point}").uniform(0.0, 0.9)
+            note = f"JOBZONE_KILL_SEED={KILL_SEED}: killed {delay:.2f} s after start (night from {first:.1f} to {end:.1f} s)"
+            cmd = command(home, tmp / "roles", base["config"], D1.isoformat(), base["sim"].base_urls())
+            code, lines = _run_child(cmd, env, pause=False, kill_after=delay)
+        assert code == -signal.SIGKILL, note + "\n" + "\n".join(lines[-20:])
+        stages = [":".join(ln.split()[1:3]) for ln in lines if ln.startswith("STAGE ")]
+        note += f" (last stage reported: {stages[-1] if stages else 'none'})"
         after_kill = snapshot(home / "warehouse.duckdb")
         published_after_kill = {"site": tree_digest(home / "site"), "published": tree_digest(home / "published")}
         delivered_after_kill = len(hook.delivered)
@@ -121,7 +156,7 @@ def crashed(request, base):
                                                base["sim"].base_urls()), env, False)
         assert code == 0 and rerun_lines[-1].startswith("RESULT "), "\n".join(rerun_lines[-30:])
         summary = json.loads(rerun_lines[-1][len("RESULT "):])
-        yield {"point": point, "home": home, "db": home / "warehouse.duckdb", "before": before,
+        yield {"point": point, "stages": stages, "note": note, "home": home, "db": home / "warehouse.duckdb", "before": before,
                "after_kill": after_kill, "after": snapshot(home / "warehouse.duckdb"), "published": published,
                "published_after_kill": published_after_kill, "summary": summary, "hook": hook,
                "delivered_after_kill": delivered_after_kill, "roles": base["roles"]}
@@ -141,11 +176,14 @@ def test_the_warehouse_opens_cleanly_after_the_kill(crashed):
 
 
 def test_published_site_and_copy_survive_until_a_night_completes(crashed):
-    if crashed["point"] in BEFORE_PUBLISH:
-        assert crashed["published_after_kill"] == crashed["published"]
+    if crashed["point"] in BEFORE_PUBLISH or not any(s.startswith("publish:") for s in crashed["stages"]):
+        assert crashed["published_after_kill"] == crashed["published"], crashed["note"]
     if crashed["point"] == "publish:between-swaps":  # the copy was swapped, the site not yet
         assert crashed["published_after_kill"]["site"] == crashed["published"]["site"]
-    assert not [p for p in crashed["published_after_kill"]["published"] if ".tmp-" in p and "marts" not in p]
+    if not crashed["point"].startswith("random"):
+        # At the chosen points no copy is being written; a random kill may fall mid-copy and leave
+        # its temp file (readers never open it, and the next publish removes it: see below).
+        assert not [p for p in crashed["published_after_kill"]["published"] if ".tmp-" in p and "marts" not in p]
     site = crashed["home"] / "site"
     assert (site / "index.html").is_file()
     con = duckdb.connect(str(crashed["home"] / "published" / "warehouse.duckdb"), read_only=True)
@@ -164,6 +202,13 @@ def test_the_rerun_leaves_no_temporary_files(crashed):
 def test_a_crash_inside_the_refresh_transaction_commits_none_of_it(crashed):
     killed = [r for (r,) in rows(crashed["db"], "SELECT run_id FROM runs WHERE as_of = ? AND status = 'running'",
                                  [D1])]
+    if crashed["point"].startswith("random"):
+        # Wherever the kill fell (even before the run was recorded), the refresh is all or nothing.
+        for run in killed:
+            observations, evidence = (rows(crashed["db"], f"SELECT count(*) FROM {t} WHERE run_id = ?", [run])[0][0]
+                                      for t in ("observations", "evidence_scores"))
+            assert (observations > 0) == (evidence > 0), crashed["note"]
+        return
     assert killed  # the killed run never finished
     committed = rows(crashed["db"], "SELECT count(*) FROM observations WHERE run_id = ?", killed)[0][0]
     if crashed["point"] == "refresh:after-observations":
@@ -180,7 +225,11 @@ def test_the_rerun_completes_and_publishes_the_night(crashed):
     assert rows(crashed["home"] / "published" / "warehouse.duckdb",
                 "SELECT count(*) FROM aijri_results WHERE as_of = ?", [D1])[0][0] == len(crashed["roles"])
     statuses = sorted(s for (s,) in rows(crashed["db"], "SELECT status FROM runs WHERE as_of = ?", [D1]))
-    assert statuses in (["completed", "running"], ["degraded", "running"])  # the killed run never completed
+    if crashed["point"].startswith("random"):  # a kill during start-up leaves no run row at all
+        assert statuses in (["completed"], ["degraded"], ["completed", "running"], ["degraded", "running"]), \
+            crashed["note"]
+    else:
+        assert statuses in (["completed", "running"], ["degraded", "running"])  # the killed run never completed
 
 
 def test_no_duplicate_aijri_history_or_observations(crashed):
@@ -201,7 +250,8 @@ def test_no_duplicate_evidence_history(crashed):
 
 def test_the_nights_alert_is_delivered_exactly_once(crashed):
     hook = crashed["hook"]
-    assert crashed["delivered_after_kill"] == 0
+    if not crashed["point"].startswith("random"):  # a random kill may fall after the delivery
+        assert crashed["delivered_after_kill"] == 0
     titles = [d.json().get("title") for d in hook.delivered]
     assert titles and len(titles) == len(set(titles)), titles
     assert any("warn" in (t or "") for t in titles)
