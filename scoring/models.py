@@ -475,6 +475,10 @@ def _plain(x):
         return None
     if isinstance(x, (pd.Timestamp,)):
         return x.date().isoformat()
+    if isinstance(x, np.datetime64):
+        # .item() of a datetime64[ns] is an int of nanoseconds, which is what quarantine
+        # records used to carry; a date is what the row held
+        return None if np.isnat(x) else pd.Timestamp(x).date().isoformat()
     if isinstance(x, np.generic):
         return x.item()
     return x if isinstance(x, (int, float, str, bool)) else str(x)

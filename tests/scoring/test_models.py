@@ -149,3 +149,14 @@ def test_real_samples_through_the_parsers_validate():
     assert quarantine.empty, quarantine[["metric", "check_name"]]
     assert len(good) == len(obs)
     Observations.validate(good)
+
+
+def test_quarantine_records_keep_dates_as_dates():
+    """period_start used to reach the failure JSON as an integer of nanoseconds."""
+    frame = pd.DataFrame([row(value=-3.0), row()])
+    frame["period_start"] = pd.to_datetime(frame["period_start"])  # datetime64[ns], as the parsers hand it over
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    _, quarantine = validate_observations(frame, run_id="r")
+    [failure] = [json.loads(f) for f in quarantine["failure"]]
+    assert failure["period_start"] == "2025-09-03"
+    assert str(quarantine["period_end"].iloc[0])[:10] == "2026-03-02"
