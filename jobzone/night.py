@@ -350,7 +350,8 @@ def alert(plan: NightPlan, emit: Callable[..., None] | None = None) -> dict:
         delivered = process_alerts(con, policy=AlertPolicy.from_settings(plan.settings.alerts), since=since,
                                    run_id=plan.run_id, urls=alert_urls(),
                                    site_base_url=plan.settings.alerts.get("site_base_url", ""),
-                                   site_dir=plan.home.site, emit=emit)
+                                   site_dir=plan.home.site, emit=emit,
+                                   max_attempts=int(plan.settings.alerts.get("max_delivery_attempts", 10)))
     progress.stage("alert", "done", f"{delivered['detected']} crossing(s) detected, {len(delivered['new'])} new,"
                                     f" {len(delivered['handled'])} delivery attempt(s)")
     return {"handled": delivered}

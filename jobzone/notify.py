@@ -128,10 +128,19 @@ def record_alerts(con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert], *,
 
 # --------------------------------------------------------------------------- delivery
 
+#: delivery attempts (one per night) before a failing alert is given up as `abandoned`: a target
+#: that has been down for this long needs a person, not an eleventh message stacked on the others
+MAX_DELIVERY_ATTEMPTS = 10
+
+
 def deliver_pending(con: duckdb.DuckDBPyConnection, urls: Sequence[str] | None, *,
                     emit: Emit | None = None, timeout: float = 30.0,
-                    now: Callable[[], datetime] | None = None) -> list[dict]:
+                    now: Callable[[], datetime] | None = None,
+                    max_attempts: int = MAX_DELIVERY_ATTEMPTS) -> list[dict]:
     """Deliver every `pending` or `failed` alert; returns one summary dict per alert handled.
+
+    An alert still failing after `max_attempts` attempts becomes `abandoned` (logged as an
+    error, kept in the table, never sent again).
 
     `urls`: Apprise URLs (Slack, Teams, mailto, json://, jsons:// ...). Empty: alerts are
     `logged`. `emit`: optional hook called once per crossing, e.g. `prefect.events.emit_event`
@@ -152,12 +161,12 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, urls: Sequence[str] | None, 
             if ok:
                 row.update(status="delivered", last_error=None, delivered_at=clock())
             else:
-                row.update(status="failed", last_error=error)
+                row.update(status="abandoned" if row["attempts"] >= max_attempts else "failed", last_error=error)
         with transaction(con):
             write(con, "alerts", pd.DataFrame([row]))
         summaries.append({k: row[k] for k in ("alert_id", "kind", "subject", "as_of", "from_state", "to_state",
                                              "status", "attempts", "last_error", "message")})
-        level = logging.WARNING if row["status"] == "failed" else logging.INFO
+        level = {"failed": logging.WARNING, "abandoned": logging.ERROR}.get(row["status"], logging.INFO)
         log.log(level, "alert %s %s %s: %s", row["alert_id"][:12], row["kind"], row["subject"], row["status"])
     return summaries
 
@@ -165,14 +174,14 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, urls: Sequence[str] | None, 
 def process_alerts(con: duckdb.DuckDBPyConnection, *, policy: AlertPolicy | None = None,
                    since: date | None = None, run_id: str | None = None, urls: Sequence[str] | None = None,
                    site_base_url: str = "", site_dir: Path | None = None,
-                   emit: Emit | None = None) -> dict:
+                   emit: Emit | None = None, max_attempts: int = MAX_DELIVERY_ATTEMPTS) -> dict:
     """detect → record → deliver, for the nightly flow's summary.
 
     `urls` defaults to JOBZONE_ALERT_URLS. Retries of earlier failures go out in the same call.
     """
     found = detect_alerts(con, policy, since=since, site_base_url=site_base_url, site_dir=site_dir)
     new = record_alerts(con, found, run_id=run_id)
-    delivered = deliver_pending(con, alert_urls() if urls is None else urls, emit=emit)
+    delivered = deliver_pending(con, alert_urls() if urls is None else urls, emit=emit, max_attempts=max_attempts)
     return {"detected": len(found), "new": [a.alert_id for a in new], "handled": delivered}
 
 

@@ -155,3 +155,23 @@ def test_urls_from_env_and_links():
     assert role_page_link("r", "https://x.example/site/") == "https://x.example/site/roles/r.html"
     assert role_page_link("r", "", None) is None
     assert role_page_link("r", "", __import__("pathlib").Path("/srv/site")) == "/srv/site/roles/r.html"
+
+
+def test_a_target_that_keeps_failing_is_given_up_after_max_attempts(con, crossing, httpserver, caplog):
+    calls = {"n": 0}
+
+    def handler(request):
+        calls["n"] += 1
+        return Response("down", status=503)
+
+    httpserver.expect_request("/down", method="POST").respond_with_handler(handler)
+    url = f"json://127.0.0.1:{httpserver.port}/down"
+    record_alerts(con, detect_alerts(con, POLICY))
+    [first] = deliver_pending(con, [url], max_attempts=2)
+    [second] = deliver_pending(con, [url], max_attempts=2)
+    assert (first["status"], first["attempts"]) == ("failed", 1)
+    assert (second["status"], second["attempts"]) == ("abandoned", 2)
+    assert deliver_pending(con, [url], max_attempts=2) == [] and calls["n"] == 2  # never sent again
+    [row] = _alerts(con)
+    assert row["status"] == "abandoned" and "503" in row["last_error"]
+    assert any(r.levelname == "ERROR" and "abandoned" in r.getMessage() for r in caplog.records)
