@@ -11,7 +11,7 @@ makes the child SIGKILL itself at a crash point inside a step (`jobzone.faults.c
 * `publish:between-swaps`      - the analyst copy swapped in, the marts and the site not yet;
 * `alert:running`              - published, the night's alert neither recorded nor delivered.
 
-and three kills from outside at random moments (uniform over the first 90 % of a clean night's span
+and three kills from outside at random moments (uniform over the first 80 % of a clean night's span
 from its first stage report to its result,
 seeded: the seed is in every failure message, and `JOBZONE_KILL_SEED=<seed>` replays it).
 
@@ -142,7 +142,7 @@ def crashed(request, base):
             code, lines = _run_child(cmd, dict(env, JOBZONE_CRASH_AT=point), pause=False)
         else:
             first, end = base["night_span"]
-            delay = first + (end - first) * random.Random(f"{KILL_SEED}-{point}").uniform(0.0, 0.9)
+            delay = first + (end - first) * random.Random(f"{KILL_SEED}-{point}").uniform(0.0, 0.8)
             note = f"JOBZONE_KILL_SEED={KILL_SEED}: killed {delay:.2f} s after start (night from {first:.1f} to {end:.1f} s)"
             cmd = command(home, tmp / "roles", base["config"], D1.isoformat(), base["sim"].base_urls())
             code, lines = _run_child(cmd, env, pause=False, kill_after=delay)
