@@ -68,29 +68,32 @@ def nightly(home: str | None = None, demo: bool = False, samples: str | None = N
 
     `base_urls` (source name → base URL) points sources at another server, e.g. a simulator.
     """
-    with night.sources_for(demo=demo, samples=samples, base_urls=base_urls) as base_urls:
-        plan = night.plan(home=home, as_of=as_of, catalogue_dir=catalogue, config=config, base_urls=base_urls,
-                          demo=demo)
-        # quote(): the plan holds frames and models that Prefect need not walk for upstream futures.
-        retrying = collect_host.with_options(retries=int(plan.settings.flow.get("host_retries", 2)),
-                                             retry_delay_seconds=plan.settings.flow.get("host_retry_delays", [5, 30]))
-        futures = {host: retrying.submit(quote(plan), host) for host in plan.hosts}
-        gathered = []
-        for host, future in futures.items():
-            try:
-                gathered.append(future.result())
-            except night.HostUnreachable as exc:  # a failed source degrades the night
-                gathered.append(exc.result)
-    try:
-        summary = {"fetches": record_fetches(quote(plan), quote(gathered))}
-        summary["refresh"] = refresh(quote(plan), quote(gathered))
-        summary["score"] = score(quote(plan))
-        summary["publish"] = publish(quote(plan))
-        summary["alerts"] = alert(quote(plan))
-    except Exception as exc:  # our own code: record the run as failed, then fail the flow visibly
-        night.fail(plan, exc)
-        raise
-    report = night.finish(plan, summary)
+    # One night at a time per data home (the schedule and a manual run must not interleave).
+    with night.exclusive(home):
+        with night.sources_for(demo=demo, samples=samples, base_urls=base_urls) as base_urls:
+            plan = night.plan(home=home, as_of=as_of, catalogue_dir=catalogue, config=config, base_urls=base_urls,
+                              demo=demo)
+            # quote(): the plan holds frames and models that Prefect need not walk for upstream futures.
+            retrying = collect_host.with_options(
+                retries=int(plan.settings.flow.get("host_retries", 2)),
+                retry_delay_seconds=plan.settings.flow.get("host_retry_delays", [5, 30]))
+            futures = {host: retrying.submit(quote(plan), host) for host in plan.hosts}
+            gathered = []
+            for host, future in futures.items():
+                try:
+                    gathered.append(future.result())
+                except night.HostUnreachable as exc:  # a failed source degrades the night
+                    gathered.append(exc.result)
+        try:
+            summary = {"fetches": record_fetches(quote(plan), quote(gathered))}
+            summary["refresh"] = refresh(quote(plan), quote(gathered))
+            summary["score"] = score(quote(plan))
+            summary["publish"] = publish(quote(plan))
+            summary["alerts"] = alert(quote(plan))
+        except Exception as exc:  # our own code: record the run as failed, then fail the flow visibly
+            night.fail(plan, exc)
+            raise
+        report = night.finish(plan, summary)
     create_markdown_artifact(key="nightly-summary", markdown=report.markdown, description="Nightly run summary")
     create_table_artifact(key="zone-changes", table=report.zone_changes or [{"zone_changes": "none"}])
     create_table_artifact(key="quarantined-rows", table=report.quarantine or [{"quarantined": "none"}])

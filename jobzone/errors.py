@@ -31,3 +31,7 @@ class WarehouseBusyError(WarehouseError):
 
 class UnknownRoleError(JobzoneError):
     """A role id that is not in the catalogue or the warehouse."""
+
+
+class NightAlreadyRunning(JobzoneError):
+    """Another nightly holds this data home's lock."""

@@ -8,9 +8,11 @@ night adds nothing twice.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
+import os
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from jobzone import progress
+from jobzone.errors import NightAlreadyRunning
 from jobzone.faults import crash_point
 from jobzone.catalogue import Catalogue, load_catalogue
 from jobzone.paths import Home, code_digest
@@ -98,6 +101,34 @@ def _stable_keys(requests: list[SourceRequest], base_urls: dict[str, str]) -> No
             req.key = f"{req.source}:{req.key[len(base):]}"
         elif base and req.key.startswith(f"{req.method} {base}"):
             req.key = f"{req.method} {req.source}:{req.key[len(req.method) + 1 + len(base):]}"
+
+
+@contextmanager
+def exclusive(home: str | None) -> Iterator[Home]:
+    """Hold the data home's nightly lock for a whole night; then clear what a killed night left.
+
+    Two overlapping nights (the schedule and a manual run) would interleave their fetches and
+    archive writes. The lock is an flock, so the kernel drops it with a killed process.
+    """
+    home_dir = Home.resolve(home).ensure()
+    handle = open(home_dir.lock, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise NightAlreadyRunning(f"{home_dir.lock}: a nightly is already running ({holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        handle.flush()
+        swept = RawArchive(home_dir.raw).sweep_temp_files()
+        if swept:
+            log.warning("removed %d temp file(s) an interrupted night left in %s", len(swept), home_dir.raw)
+        yield home_dir
+    finally:
+        handle.close()  # releases the flock
 
 
 def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config: str | None,
@@ -203,9 +234,6 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         # (marked, with their age) rather than being re-derived from yesterday's rows. Only the
         # newest value of each observation inside the metrics' look-back window is needed.
         failed = sorted({f.key for g in gathered for f in g.fetches if f.outcome in FAILED_OUTCOMES})
-        # The catalogue's published evidence is what a dimension carries from before any refresh:
-        # seed it (new catalogue versions only) before the refresh reads or fingerprints it.
-        load_catalogue_stage(con, plan.catalogue, plan.run_id)
         inputs_key = refresh_inputs_key(con, plan, failed, history_days)
         held = con.execute("SELECT inputs_key, origins FROM refresh_state WHERE as_of = ?", [plan.as_of]).fetchone()
         if tonight is None and held is not None and held[0] == inputs_key:

@@ -55,6 +55,18 @@ class RawArchive:
             raise
         return sha
 
+    def sweep_temp_files(self) -> list[Path]:
+        """Remove temp files a killed writer left behind; returns them.
+
+        Only safe while no other writer runs: the nightly calls it under its lock.
+        """
+        if not self.root.is_dir():
+            return []
+        left = [p for p in self.root.glob("*/.tmp-*.gz") if p.is_file()]
+        for path in left:
+            path.unlink(missing_ok=True)
+        return left
+
     def get(self, sha256: str) -> bytes:
         path = self.path_for(sha256)
         try:

@@ -163,8 +163,8 @@ def crashed(request, base):
 
 
 def test_the_kill_loses_and_changes_nothing(crashed):
-    assert lost_or_changed(crashed["before"], crashed["after_kill"]) == {}
-    assert lost_or_changed(crashed["after_kill"], crashed["after"]) == {}
+    assert lost_or_changed(crashed["before"], crashed["after_kill"]) == {}, crashed["note"]
+    assert lost_or_changed(crashed["after_kill"], crashed["after"]) == {}, crashed["note"]
 
 
 def test_the_warehouse_opens_cleanly_after_the_kill(crashed):
@@ -196,7 +196,7 @@ def test_published_site_and_copy_survive_until_a_night_completes(crashed):
 def test_the_rerun_leaves_no_temporary_files(crashed):
     home = crashed["home"]
     leftovers = [str(p.relative_to(home)) for p in home.rglob("*") if ".tmp-" in p.name]
-    assert leftovers == []
+    assert leftovers == [], crashed["note"]
 
 
 def test_a_crash_inside_the_refresh_transaction_commits_none_of_it(crashed):
@@ -234,14 +234,14 @@ def test_the_rerun_completes_and_publishes_the_night(crashed):
 
 def test_no_duplicate_aijri_history_or_observations(crashed):
     db = crashed["db"]
-    assert one_per_key(db, "aijri_results", ["role_id", "as_of"], "as_of = ?", [D1]) == []
+    assert one_per_key(db, "aijri_results", ["role_id", "as_of"], "as_of = ?", [D1]) == [], crashed["note"]
     runs = [r for (r,) in rows(db, "SELECT run_id FROM runs WHERE as_of = ?", [D1])]
     marks = ", ".join("?" for _ in runs)
     # the same request's rows stored by both the killed attempt and the rerun
     dupes = rows(db, "SELECT f.request_key, o.series_key, o.subject, o.metric, o.period_start, o.period_end, count(*)"
                      " FROM observations o JOIN fetches f USING (fetch_id)"
                      f" WHERE o.run_id IN ({marks}) GROUP BY ALL HAVING count(*) > 1", runs)
-    assert dupes == []
+    assert dupes == [], crashed["note"]
 
 
 def test_no_duplicate_evidence_history(crashed):
@@ -253,7 +253,7 @@ def test_the_nights_alert_is_delivered_exactly_once(crashed):
     if not crashed["point"].startswith("random"):  # a random kill may fall after the delivery
         assert crashed["delivered_after_kill"] == 0
     titles = [d.json().get("title") for d in hook.delivered]
-    assert titles and len(titles) == len(set(titles)), titles
+    assert titles and len(titles) == len(set(titles)), (titles, crashed["note"])
     assert any("warn" in (t or "") for t in titles)
     assert one_per_key(crashed["db"], "alerts", ["alert_id"]) == []
     assert {s for (s,) in rows(crashed["db"], "SELECT status FROM alerts WHERE as_of = ?", [D1])} == {"delivered"}

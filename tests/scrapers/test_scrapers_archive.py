@@ -40,3 +40,13 @@ def test_missing_corrupt_and_bad_addresses(tmp_path):
         archive.get(sha)
     with pytest.raises(ArchiveError, match="not a sha256"):
         archive.has("../../etc/passwd")
+
+
+def test_sweep_removes_only_what_a_killed_writer_left(tmp_path):
+    archive = RawArchive(tmp_path)
+    sha = archive.put(b"kept")
+    left = tmp_path / sha[:2] / ".tmp-deadbeef.gz"
+    left.write_bytes(b"half a body")
+    assert archive.sweep_temp_files() == [left]
+    assert not left.exists() and archive.get(sha) == b"kept"
+    assert RawArchive(tmp_path / "none").sweep_temp_files() == []
