@@ -19,7 +19,6 @@ import os
 import sys
 
 # Prefect reads its settings at import: quiet it, and keep its home out of ~/.prefect.
-import benchmarks  # noqa: F401  (puts the repository root on sys.path)
 from benchmarks.common import cache_root
 
 for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -124,7 +124,7 @@ def _band(value: float, spec: Any) -> int:
 def loop_scoring(tonight_rows: list[tuple], warehouse: Path, catalogue_dir: Path, as_of: date,
                  scratch: Path) -> dict[str, Any]:
     """The scoring night as row-by-row loops; returns timings and counts."""
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
     from scoring.aijri import score
     from scoring.rubric import load_rubric, round_half_away
 
@@ -299,7 +299,7 @@ def sequential_night(requests_by_url: list[tuple[str, str, str, Any, dict]], int
     import pandas as pd
     import requests
 
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
     from scoring.aijri import score
     from scrapers.base import ParseContext
     from scrapers.registry import SOURCES

@@ -2,7 +2,7 @@
 
 World: N synthetic roles (1,000) served by the simulator *in its own process*, one loopback port
 per real host, each enforcing its allowed rate (429 + Retry-After when exceeded). Allowed rates =
-the shipped `jobzone/settings.toml` host intervals x `scale`; latencies = typical real latencies
+the shipped `core/settings.toml` host intervals x `scale`; latencies = typical real latencies
 x the same scale, so latency/interval keeps its real-world proportion. The run's settings give
 the client exactly the allowed intervals.
 
@@ -13,7 +13,7 @@ the client exactly the allowed intervals.
    * `cold_speedup_vs_sequential` = `baseline.sequential_night` wall / flow wall (the baseline
      uses the same per-host intervals);
    * `prefect_share` = (flow wall - time covered by the night's own step functions) / flow wall.
-     Every `jobzone.night` step the flow calls is wrapped to record its [start, end]; the union
+     Every `flows.night` step the flow calls is wrapped to record its [start, end]; the union
      of those intervals is the work, the rest is orchestration (task submission, state
      round-trips to the Prefect API, result handling, artifacts).
 2. **Warm**: the same flow again, same as_of, every payload unchanged (conditional GETs answer 304,
@@ -42,7 +42,7 @@ DEFAULT_SCALE = 1 / 40
 
 
 class StepClock:
-    """Wraps the `jobzone.night` steps to record when each ran (thread-safe)."""
+    """Wraps the `flows.night` steps to record when each ran (thread-safe)."""
 
     def __init__(self) -> None:
         self.spans: list[tuple[str, float, float]] = []
@@ -50,7 +50,7 @@ class StepClock:
         self._saved: dict[str, Callable] = {}
 
     def __enter__(self) -> StepClock:
-        from jobzone import night
+        from flows import night
 
         for name in STEPS:
             fn = getattr(night, name, None)
@@ -61,7 +61,7 @@ class StepClock:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        from jobzone import night
+        from flows import night
 
         for name, fn in self._saved.items():
             setattr(night, name, fn)
@@ -133,8 +133,8 @@ def _night(clock: StepClock, **kwargs: Any) -> dict[str, Any]:
 
 def _sequential(sim, catalogue_dir: Path, as_of: date, config: Path) -> dict[str, Any]:
     from benchmarks.baseline import sequential_night
-    from jobzone.catalogue import load_catalogue
-    from jobzone.settings import load_settings
+    from core.catalogue import load_catalogue
+    from core.settings import load_settings
     from scrapers.gather import build_requests
     from scrapers.registry import SOURCES
 
@@ -152,9 +152,9 @@ def _sequential(sim, catalogue_dir: Path, as_of: date, config: Path) -> dict[str
 def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | None = None,
         as_of: date = date(2026, 6, 30), seed: int = 0, work: Path | None = None, warm: bool = True,
         sequential: bool = True, log=print) -> dict[str, Any]:
-    from tests.support import catalogue_gen
-    from tests.support.simproc import SimProcess
-    from tests.support.simserver import HOSTS, scaled_intervals
+    from sim import catalogue_gen
+    from sim.simproc import SimProcess
+    from sim.simserver import HOSTS, scaled_intervals
 
     intervals = scaled_intervals(scale)
     latency = {h: REAL_LATENCY[h] * (scale if latency_scale is None else latency_scale) for h in HOSTS}

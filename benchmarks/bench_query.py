@@ -32,10 +32,10 @@ def publish(warehouse: Path, work: Path, catalogue: Path | None) -> dict[str, An
     roles x 3 years it took 143 s and 2.4 GB before the site stopped holding every night of
     every role at once (now measured here on every run).
     """
-    from jobzone.catalogue import load_catalogue
-    from jobzone.paths import Home
+    from core.catalogue import load_catalogue
+    from core.paths import Home
     from warehouse.db import open_warehouse
-    from warehouse.publish import publish_night
+    from flows.steps.publish import publish_night
 
     home = Home(Path(work)).ensure()
     started = time.perf_counter()

@@ -15,7 +15,6 @@ the same rows, also in a child process. Ratio reported: loop seconds / our secon
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pickle
 import shutil
@@ -24,21 +23,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import REPO, cache_root, emit_result, peak_rss_mb, quiet_env, run_child
+from core.fingerprint import code_digest
+from benchmarks.common import cache_root, emit_result, peak_rss_mb, quiet_env, run_child
 
 DEFAULT_AS_OF = date(2026, 6, 30)
 
+#: the code that shapes the seeded world: a change rebuilds the cached world
+_WORLD_CODE = ("benchmarks/seed.py", "sim/*.py", "warehouse/migrations/*.sql", "warehouse/views.sql",
+               "scrapers/**/*.py", "core/catalogue.py", "flows/steps/*.py", "scoring/aijri.py", "scoring/method.toml")
+
+
 def _code_fingerprint() -> str:
     """Changes whenever the code that shapes the seeded world changes (so a cached world is rebuilt)."""
-    h = hashlib.sha256()
-    patterns = ["benchmarks/seed.py", "tests/support/*.py", "warehouse/migrations/*.sql", "warehouse/views.sql",
-                "scrapers/**/*.py", "jobzone/catalogue.py", "jobzone/night.py", "scoring/aijri.py",
-                "scoring/method.toml"]
-    for pattern in patterns:
-        for path in sorted(REPO.glob(pattern)):
-            h.update(str(path.relative_to(REPO)).encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:12]
+    return code_digest(_WORLD_CODE)[:12]
 
 
 def world(roles: int, nights: int, obs_nights: int, as_of: date = DEFAULT_AS_OF, seed: int = 0,
@@ -80,7 +77,7 @@ def fresh_home(info: dict[str, Any]) -> Path:
 # --------------------------------------------------------------------------- children
 
 def child_ours(args: argparse.Namespace) -> None:
-    from jobzone import night
+    from flows import night
 
     with open(args.gathered, "rb") as fh:
         gathered = pickle.load(fh)

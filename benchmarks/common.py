@@ -63,7 +63,7 @@ def peak_rss_mb() -> float:
 
 
 def quiet_env(prefect_home: str | os.PathLike | None = None, **extra: str) -> dict[str, str]:
-    from tests.support.nightrun import child_env
+    from sim.nightrun import child_env
 
     home = prefect_home or os.environ.get("PREFECT_HOME") or str(cache_root() / "prefect")
     return child_env(home, {k: str(v) for k, v in extra.items()})

@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from tests.support import catalogue_gen
-from tests.support.simserver import SimServer
+from sim import catalogue_gen
+from sim.simserver import SimServer
 
 DIMENSIONS = catalogue_gen.DIMENSIONS
 SOURCES_HEALTH = ("itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "claims")
@@ -86,7 +86,7 @@ def _claims_result(catalogue_dir: Path, as_of: date):
 
 
 def role_statics(catalogue_dir: Path) -> pd.DataFrame:
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
 
     cat = load_catalogue(catalogue_dir)
     rows = []
@@ -108,7 +108,7 @@ def settled_evidence(gathered: list, catalogue_dir: Path, as_of: date) -> pd.Dat
     The last `settle_nights` of seeded history use these scores, so tonight is a steady-state night
     (zones move only where the data really moved) rather than the first night after synthetic history.
     """
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
     from scoring.refresh import refresh_evidence
 
     frames = [g.observations for g in gathered if len(g.observations)]
@@ -217,7 +217,7 @@ def seed_history(con, statics: pd.DataFrame, as_of: date, nights: int, settled: 
 
 def seed_observations(con, gathered: list, as_of: date, obs_nights: int) -> int:
     """The previous nights' observations: tonight's rows re-keyed to earlier fetches."""
-    from jobzone.night import _fetch_rows
+    from flows.steps.record import _fetch_rows
 
     frames = [g.observations for g in gathered if len(g.observations)]
     if not frames or obs_nights <= 0:
@@ -250,9 +250,9 @@ def seed_observations(con, gathered: list, as_of: date, obs_nights: int) -> int:
 
 def build(work: str | Path, roles: int = 1000, nights: int = 1095, obs_nights: int = 1,
           as_of: date = date(2026, 6, 30), seed: int = 0, settle_nights: int = 60) -> ScoringWorld:
-    from jobzone.paths import Home
-    from jobzone.stages import load_catalogue_stage
-    from jobzone.catalogue import load_catalogue
+    from core.paths import Home
+    from flows.steps.plan import load_catalogue_stage
+    from core.catalogue import load_catalogue
     from warehouse.db import open_warehouse
 
     work = Path(work)

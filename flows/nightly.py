@@ -1,6 +1,6 @@
 """The nightly flow: gather → validate/refresh evidence → score → publish → alert.
 
-Orchestration only: every step is a function in `jobzone.night`; this module decides what
+Orchestration only: every step is a plain function in `flows/steps/` (gathered in `flows.night`); this module decides what
 runs as a Prefect task, what is retried (fetches only) and what degrades the night instead
 of failing it (a source) versus what fails it (our own code).
 """
@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 from prefect.utilities.annotations import quote
 
-from jobzone import night
+from flows import night
 from scrapers.gather import GatherResult
 
 

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import requests
 
-from jobzone.errors import JobzoneError
+from core.errors import JobzoneError
 
 
 class PrefectServerError(JobzoneError):

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jobzone.errors import ConfigError, InputRangeError
+from core.errors import ConfigError, InputRangeError
 
 METHOD_FILE = Path(__file__).with_name("method.toml")
 ZONES = ("Red", "Yellow", "Green")

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from jobzone.catalogue import Lookup, Role
+from core.catalogue import Lookup, Role
 from scoring.models import Metrics, Observations
 from scoring.rubric import Rubric, geography_aliases
 

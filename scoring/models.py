@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from jobzone.catalogue import DIMENSIONS
+from core.catalogue import DIMENSIONS
 
 # --- vocabularies (ARCHITECTURE.md "Observations") ------------------------------------------
 OBSERVATION_COLUMNS = [

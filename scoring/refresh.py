@@ -24,7 +24,7 @@ from datetime import date
 
 import pandas as pd
 
-from jobzone.catalogue import DIMENSIONS, Role
+from core.catalogue import DIMENSIONS, Role
 from scoring.guards import plausibility
 from scoring.metrics import compute_metrics
 from scoring.models import (DimensionScores, EvidenceScores, PreviousEvidence, coerce_observations, empty_observations,

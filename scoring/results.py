@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from jobzone.catalogue import Catalogue, Role
+from core.catalogue import Catalogue, Role
 from scoring.aijri import Method, load_method, score_frame
 
 

@@ -19,8 +19,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from jobzone.catalogue import DIMENSIONS
-from jobzone.errors import ConfigError
+from core.catalogue import DIMENSIONS
+from core.errors import ConfigError
 from scoring.models import METRIC_NAMES, DimensionScores, Metrics
 
 RUBRIC_FILE = Path(__file__).with_name("rubric.toml")

@@ -48,6 +48,8 @@ BAD_CONTENT_TYPE = "bad_content_type"
 PARSE_ERROR = "parse_error"
 OUTCOMES = (OK, UNCHANGED, UNREACHABLE, HTTP_ERROR, TOO_LARGE, DISALLOWED, OFFHOST_REDIRECT,
             BAD_CONTENT_TYPE, PARSE_ERROR)
+#: the outcomes that mean a request failed tonight: the dimensions it fed carry
+FAILED_OUTCOMES = frozenset(OUTCOMES) - {OK, UNCHANGED}
 
 _CHUNK = 64 * 1024
 _ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks crawlers to parse at least 500 KiB
@@ -62,7 +64,7 @@ _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_pr
 
 @dataclass
 class HttpSettings:
-    """HTTP politeness and limits; the lead fills this from ``jobzone/settings.toml``."""
+    """HTTP politeness and limits; the lead fills this from ``core/settings.toml``."""
 
     user_agent: str = "jobzone/0.1"
     contact: str = "ops@example.org"

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A fresh data directory (and so a fresh DuckDB file) per test."""
-    from jobzone.paths import Home
+    from core.paths import Home
 
     root = tmp_path / "home"
     monkeypatch.setenv("JOBZONE_HOME", str(root))

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import duckdb
 
-from jobzone.errors import WarehouseBusyError, WarehouseError
+from core.errors import WarehouseBusyError, WarehouseError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VIEWS_FILE = Path(__file__).with_name("views.sql")

@@ -6,8 +6,8 @@ from datetime import date
 
 import duckdb
 
-from jobzone.catalogue import DIMENSIONS
-from jobzone.errors import UnknownRoleError
+from core.catalogue import DIMENSIONS
+from core.errors import UnknownRoleError
 
 MAX_OBSERVATIONS_SHOWN = 6
 

@@ -1,7 +1,6 @@
-"""Publishing a finished night: the analyst copy, the Parquet marts and the static site.
+"""The analyst copy and the Parquet marts, each built beside its destination and renamed in.
 
-Every artefact is built beside its destination first and swapped in with a rename at the end,
-so readers only ever see a complete previous version or a complete new one:
+Readers only ever see a complete previous version or a complete new one:
 
 * **Analyst copy** (`published/warehouse.duckdb`): CHECKPOINT the writer (the WAL is folded into
   the file), copy the file to a temp file in the same directory, verify the copy opens and holds
@@ -10,41 +9,24 @@ so readers only ever see a complete previous version or a complete new one:
   The views and their COMMENTs are part of the file, so they come with the copy.
 * **Marts** (`published/marts/*.parquet`): DuckDB `COPY ... TO ... (FORMAT parquet)` into a temp
   directory, then one `os.replace` per file.
-* **Site** (`site/`): built in `site.tmp-*`, swapped with `warehouse.site.render.swap_dir`.
 
-`publish_night` stages all three and swaps them in only when all three were built, so a failure
-anywhere leaves every previously published artefact as it was. Call it only after the night's
-writes have committed.
-
-A night that changed nothing the artefacts show (no new result, evidence, metric, observation,
-quarantined row or catalogue version; the same catalogue and the same publishing code) keeps
-the previous publication: `published/PUBLISHED.json` records what it was built from. The
-operational log tables (runs, fetches, source_health) then reach the analyst copy with the
-next night that changes content.
+Each is split into `stage_*` and `commit_*` so that `flows/steps/publish.py` can build the copy,
+the marts and the site first and swap all three in only when all three were built.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import stat
-import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
-
-import hashlib
-import json
 
 import duckdb
 
-from jobzone.faults import crash_point
-from jobzone.paths import code_digest
-from jobzone.errors import WarehouseError
+from core.errors import WarehouseError
+from core.files import clean_temp_files, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +39,6 @@ MARTS: dict[str, str] = {
 }
 #: Tables whose row counts must match between the live warehouse and a fresh copy.
 _VERIFY_TABLES = ("aijri_results", "evidence_scores", "runs")
-#: Content the artefacts show, with the column that stamps each write. These tables only ever
-#: gain rows (history / append semantics), so a row count and the newest stamp identify a state.
-_CONTENT_TABLES = {"aijri_results": "created_at", "evidence_scores": "created_at", "metrics": "created_at",
-                   "observations": "loaded_at", "quarantine": "created_at", "catalogue_versions": "first_loaded_at"}
-#: The code that shapes the artefacts: an upgrade of any of it republishes.
-_PUBLISHING_CODE = ("warehouse/views.sql", "warehouse/publish.py", "warehouse/lineage.py", "warehouse/site/*")
-MARKER = "PUBLISHED.json"
-_TMP = re.compile(r"^\.(?P<name>.+)\.tmp-[0-9a-f]{8}$")
 
 
 # --------------------------------------------------------------------------- analyst copy
@@ -96,7 +70,7 @@ def stage_analyst_copy(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike, 
     if src.resolve() == dest.resolve():
         raise WarehouseError(f"publish: the analyst copy {dest} cannot be the warehouse itself")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _clean_temp_files(dest.parent, dest.name)
+    clean_temp_files(dest.parent, dest.name)
     checkpoint(con, src)
     tmp = dest.with_name(f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
@@ -158,7 +132,7 @@ def stage_marts(con: duckdb.DuckDBPyConnection, marts_dir: str | os.PathLike) ->
     """Write every mart as Parquet into a temp directory inside `marts_dir`; returns it."""
     marts_dir = Path(marts_dir)
     marts_dir.mkdir(parents=True, exist_ok=True)
-    _clean_temp_files(marts_dir, "marts")
+    clean_temp_files(marts_dir, "marts")
     tmp = marts_dir / f".marts.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
@@ -190,127 +164,3 @@ def commit_marts(tmp: Path, marts_dir: str | os.PathLike) -> list[Path]:
 
 def publish_marts(con: duckdb.DuckDBPyConnection, marts_dir: str | os.PathLike) -> list[Path]:
     return commit_marts(stage_marts(con, marts_dir), marts_dir)
-
-
-# --------------------------------------------------------------------------- everything, all or nothing
-
-@dataclass
-class Publication:
-    analyst_copy: Path
-    marts: list[Path]
-    site: list[Path]
-    seconds: float
-    generated_at: datetime
-    skipped: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict:
-        return {"analyst_copy": str(self.analyst_copy), "marts": [str(p) for p in self.marts],
-                "site_files": len(self.site), "seconds": round(self.seconds, 3),
-                "generated_at": self.generated_at.isoformat(), "unchanged": "unchanged" in self.skipped}
-
-
-def publish_night(con: duckdb.DuckDBPyConnection, home: Any, *, catalogue: Any = None,
-                  generated_at: datetime | None = None, attributions: Mapping[str, Any] | None = None,
-                  site: bool = True, force: bool = False) -> Publication:
-    """Stage the analyst copy, the marts and the site; swap all three in only if all were built.
-
-    Nothing is rebuilt when the content and code are those of the standing publication
-    (unless `force`); the returned `Publication` then says `unchanged` and when it was built.
-
-    `home` is a `jobzone.paths.Home` (analyst_copy, marts, site). `con` is the nightly's
-    read-write connection, with the night's writes committed. Raises (and publishes nothing)
-    when any artefact fails to build.
-    """
-    from warehouse.site.render import stage_site, swap_dir
-
-    started = time.monotonic()
-    key = content_key(con, catalogue, site)
-    kept = _unchanged_publication(home, key, site)
-    if kept is not None and not force:
-        return kept
-    generated_at = generated_at or datetime.now(timezone.utc)
-    copy_tmp = marts_tmp = site_tmp = None
-    try:
-        copy_tmp = stage_analyst_copy(con, home.analyst_copy)
-        marts_tmp = stage_marts(con, home.marts)
-        if site:
-            site_tmp = stage_site(con, catalogue, home.site, generated_at, attributions)
-    except BaseException:
-        for leftover in (copy_tmp, marts_tmp, site_tmp):
-            if leftover is None:
-                continue
-            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
-        raise
-    # Everything is built: from here on only renames.
-    copy = commit_analyst_copy(copy_tmp, home.analyst_copy)
-    crash_point("publish:between-swaps")
-    marts = commit_marts(marts_tmp, home.marts)
-    site_files: list[Path] = []
-    if site_tmp is not None:
-        swap_dir(site_tmp, home.site)
-        site_files = sorted(p for p in Path(home.site).rglob("*") if p.is_file())
-    # Last: a crash before this line leaves an old or no marker, and the next night rebuilds.
-    _write_marker(Path(home.published) / MARKER, {"key": key, "generated_at": generated_at.isoformat(),
-                                                 "site": site})
-    return Publication(analyst_copy=copy, marts=marts, site=site_files, seconds=time.monotonic() - started,
-                       generated_at=generated_at, skipped=[] if site else ["site"])
-
-
-def content_key(con: duckdb.DuckDBPyConnection, catalogue: Any, site: bool) -> str:
-    """A digest of everything a publication is built from (see the module docstring)."""
-    state: dict[str, Any] = {"site": site}
-    for table, stamp in _CONTENT_TABLES.items():
-        count, newest = con.execute(f'SELECT count(*), max("{stamp}") FROM "{table}"').fetchone()
-        state[table] = [count, str(newest)]
-    # Rendered from the catalogue files when they all loaded, else from the stored documents.
-    state["catalogue"] = None if catalogue is None else sorted(catalogue.hashes.items())
-    state["code"] = code_digest(_PUBLISHING_CODE)
-    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
-
-
-def _unchanged_publication(home: Any, key: str, site: bool) -> Publication | None:
-    """The standing publication when it was built from `key` and is all still there."""
-    try:
-        marker = json.loads((Path(home.published) / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
-    marts = [Path(home.marts) / f"{view}.parquet" for view in MARTS]
-    site_files = sorted(p for p in Path(home.site).rglob("*") if p.is_file()) if site else []
-    present = Path(home.analyst_copy).is_file() and all(p.is_file() for p in marts)
-    if site:
-        present = present and (Path(home.site) / "index.html").is_file()
-    if marker.get("key") != key or not present:
-        return None
-    return Publication(analyst_copy=Path(home.analyst_copy), marts=marts, site=site_files, seconds=0.0,
-                       generated_at=datetime.fromisoformat(marker["generated_at"]),
-                       skipped=["unchanged"] + ([] if site else ["site"]))
-
-
-def _write_marker(path: Path, payload: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    os.replace(tmp, path)
-
-
-# --------------------------------------------------------------------------- helpers
-
-def _clean_temp_files(directory: Path, name: str) -> None:
-    """Remove temp files/dirs an interrupted publish left behind (`.<name>.tmp-xxxxxxxx`)."""
-    for p in directory.iterdir():
-        m = _TMP.match(p.name)
-        if m and m.group("name") == name:
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in `path` durable (best effort: not every filesystem allows it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

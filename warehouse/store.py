@@ -7,7 +7,7 @@ import itertools
 import duckdb
 import pandas as pd
 
-from jobzone.errors import WarehouseError
+from core.errors import WarehouseError
 from warehouse.tables import TABLES, Table
 
 _AUTO_NOW = {"created_at", "loaded_at", "first_loaded_at", "updated_at"}

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from jobzone.notify import detect_alerts
+from flows.steps.alert import detect_alerts
 from scoring.aijri import score_frame
 from scoring.alerts import AlertPolicy, detect_crossings
 from warehouse.store import write

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.wrappers import Response
 
-from jobzone.notify import (EVENT_ZONE, alert_cursor, alert_urls, deliver_pending, detect_alerts, process_alerts,
+from flows.steps.alert import (EVENT_ZONE, alert_cursor, alert_urls, deliver_pending, detect_alerts, process_alerts,
                             record_alerts, role_page_link, send)
 from scoring.alerts import AlertPolicy
 
@@ -138,7 +138,7 @@ def test_source_health_alert_is_recorded(con, night):
 
 
 def test_cursor_from_finished_runs(con, night):
-    from jobzone.stages import finish_run, start_run
+    from flows.steps.runs import finish_run, start_run
 
     assert alert_cursor(con) is None
     start_run(con, "n1", "nightly", D0)

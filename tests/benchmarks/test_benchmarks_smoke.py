@@ -38,7 +38,7 @@ def test_step_clock_counts_overlapping_steps_once():
 
 
 def test_step_clock_wraps_and_restores_the_night_steps():
-    from jobzone import night
+    from flows import night
 
     original = night.score
     with StepClock() as clock:

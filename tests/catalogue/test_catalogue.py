@@ -1,8 +1,8 @@
 import pytest
 import yaml
 
-from jobzone.catalogue import load_catalogue
-from jobzone.errors import CatalogueError
+from core.catalogue import load_catalogue
+from core.errors import CatalogueError
 
 
 def test_shipped_catalogue_is_valid(catalogue_dir):

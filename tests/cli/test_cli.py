@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from jobzone.cli import app
+from cli.app import app
 
 runner = CliRunner()
 
@@ -111,7 +111,7 @@ def test_history_of_unknown_role_is_one_line(home):
 
 
 def test_console_script_is_installed(home):
-    out = subprocess.run([sys.executable, "-m", "jobzone.cli", "whatif", "--task-resistance", "1.7", "--evidence",
+    out = subprocess.run([sys.executable, "-m", "cli", "whatif", "--task-resistance", "1.7", "--evidence",
                           "-5", "--barriers", "1", "--growth", "0", "--json"], capture_output=True, text=True)
     assert out.returncode == 0 and json.loads(out.stdout)["aijri"] == 10.7
 

@@ -1,4 +1,4 @@
-"""Fault suite: the real nightly flow against the simulated sources (tests/support/simserver.py).
+"""Fault suite: the real nightly flow against the simulated sources (sim/simserver.py).
 
 Each module builds its own small world (a dozen synthetic roles, fast intervals, short timeouts)
 and runs whole nights through `flows.nightly.nightly`; several faults that do not interfere share
@@ -8,15 +8,10 @@ one night. Everything here is `slow` (real servers, Prefect, subprocesses).
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
-
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 #: fast politeness for the simulated hosts (allowed interval = the client's interval)
 FAST_INTERVALS = {"itjobswatch": 0.01, "github": 0.005, "bls": 0.005, "fred": 0.005}

@@ -1,9 +1,9 @@
 """`kill -9` of the nightly at five chosen points and three random moments, then a rerun of the same night.
 
-The nightly runs in a child process (`python -m tests.support.nightrun`, the real
+The nightly runs in a child process (`python -m sim.nightrun`, the real
 `flows.nightly.nightly`), which reports each stage on stdout; `--pause-at <stage>:<status>` makes
 it stop right after reporting that stage, and the test SIGKILLs it there; `JOBZONE_CRASH_AT`
-makes the child SIGKILL itself at a crash point inside a step (`jobzone.faults.crash_point`):
+makes the child SIGKILL itself at a crash point inside a step (`core.faults.crash_point`):
 
 * `refresh:running`            - the fetch log is committed, tonight's observations/evidence are not;
 * `refresh:after-observations` - inside the refresh transaction, after the observations write;
@@ -38,10 +38,10 @@ import duckdb
 import pytest
 
 from tests.faults.conftest import FAST_INTERVALS
-from tests.support import catalogue_gen
+from sim import catalogue_gen
 from tests.support.checks import lost_or_changed, one_per_key, rows, snapshot, tree_digest
-from tests.support.nightrun import child_env, command
-from tests.support.simserver import SimServer
+from sim.nightrun import child_env, command
+from sim.simserver import SimServer
 from tests.support.webhook import Webhook
 
 pytestmark = pytest.mark.slow

@@ -36,10 +36,10 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import FAST_INTERVALS, night, tap_logs
-from tests.support import catalogue_gen
+from sim import catalogue_gen
 from tests.support.checks import (dump_text, grep_tree, json_rows, lost_or_changed, one_per_key, rows, snapshot,
                                   tree_digest)
-from tests.support.simserver import XSS_PAYLOADS, SimServer
+from sim.simserver import XSS_PAYLOADS, SimServer
 from tests.support.webhook import Webhook
 
 pytestmark = pytest.mark.slow

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import FAST_INTERVALS, night
-from tests.support import catalogue_gen
+from sim import catalogue_gen
 from tests.support.checks import lost_or_changed, rows, snapshot
-from tests.support.simserver import SimServer
+from sim.simserver import SimServer
 
 pytestmark = pytest.mark.slow
 

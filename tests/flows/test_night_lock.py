@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from jobzone import night
-from jobzone.errors import NightAlreadyRunning
-from jobzone.paths import REPO_ROOT, Home
+from flows import night
+from core.errors import NightAlreadyRunning
+from core.paths import REPO_ROOT, Home
 
 
 def test_a_second_night_on_the_same_home_is_refused_while_the_first_runs(tmp_path):
@@ -24,7 +24,7 @@ def test_a_second_night_on_the_same_home_is_refused_while_the_first_runs(tmp_pat
 def test_the_lock_dies_with_a_killed_process_and_the_next_night_sweeps_its_temp_files(tmp_path):
     home = Home.resolve(tmp_path / "home").ensure()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from jobzone import night\n"
+        [sys.executable, "-c", "import sys, time; from flows import night\n"
                                "with night.exclusive(sys.argv[1]):\n print('held', flush=True); time.sleep(60)",
          str(home.root)], cwd=str(REPO_ROOT), stdout=subprocess.PIPE, text=True)
     try:
@@ -46,7 +46,7 @@ def test_the_lock_dies_with_a_killed_process_and_the_next_night_sweeps_its_temp_
 def test_the_cli_says_so_in_one_line(tmp_path):
     from typer.testing import CliRunner
 
-    from jobzone.cli import app
+    from cli.app import app
 
     with night.exclusive(str(tmp_path / "home")):
         out = CliRunner().invoke(app, ["--home", str(tmp_path / "home"), "run", "--demo"])

@@ -8,14 +8,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobzone.paths import REPO_ROOT, Home
-from jobzone.replay import replay
+from core.paths import REPO_ROOT, Home
+from flows.replay import replay
 from scrapers.archive import RawArchive
 from scrapers.loopback import SAMPLES_DIR
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = REPO_ROOT / "jobzone" / "settings.toml"
+SETTINGS = REPO_ROOT / "core" / "settings.toml"
 TABLES = ("aijri_results", "evidence_scores", "observations", "metrics", "fetches", "alerts", "catalogue_versions")
 
 
@@ -98,7 +98,7 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     assert (report.identical, report.changed, report.new) == (stored, 0, 0) and not report.errors
 
     # explain: every refreshed metric traces to a fetch whose archived bytes hash to its sha256.
-    from jobzone.cli import app
+    from cli.app import app
     from typer.testing import CliRunner
     out = CliRunner().invoke(app, ["--home", str(home.root), "explain", "mlops-engineer", "--json"])
     doc = json.loads(out.stdout)
@@ -187,7 +187,7 @@ def test_a_role_whose_sources_all_fail_keeps_yesterdays_evidence_marked_carried(
 
 
 def test_a_failure_of_our_own_code_fails_the_run_visibly_and_publishes_nothing(tmp_path, config, monkeypatch):
-    from jobzone import night as steps
+    from flows import night as steps
 
     home = Home.resolve(tmp_path / "home")
     night(home.root, config, demo=True)

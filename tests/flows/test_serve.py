@@ -35,7 +35,7 @@ def test_serve_registers_the_cron_deployment_and_a_triggered_run_completes(tmp_p
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_RUNNER_POLL_FREQUENCY="2")
     env.pop("PREFECT_API_URL", None)
     home = tmp_path / "home"
-    serve = subprocess.Popen([sys.executable, "-m", "jobzone.cli", "--home", str(home), "serve", "--demo",
+    serve = subprocess.Popen([sys.executable, "-m", "cli", "--home", str(home), "serve", "--demo",
                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True)
     try:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-# Test modules import publish_helpers whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jobzone.catalogue import load_catalogue  # noqa: E402
-from jobzone.paths import Home  # noqa: E402
-from publish_helpers import build_templates  # noqa: E402
+from core.catalogue import load_catalogue
+from core.paths import Home
+from tests.publish.publish_helpers import build_templates
 
 
 @pytest.fixture(scope="session")

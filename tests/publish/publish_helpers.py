@@ -7,8 +7,8 @@ import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from jobzone.catalogue import load_catalogue
-from jobzone.stages import score_stage
+from core.catalogue import load_catalogue
+from flows.steps.score import score_stage
 from warehouse.db import connect
 
 NIGHTS = [date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 23)]

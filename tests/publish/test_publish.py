@@ -5,13 +5,15 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from jobzone.errors import WarehouseError
-from publish_helpers import GENERATED_AT, NIGHTS, advance, leftovers, snapshot
+from core.errors import WarehouseError
+from tests.publish.publish_helpers import GENERATED_AT, NIGHTS, advance, leftovers, snapshot
+from flows.steps import publish as publish_step
 from warehouse import publish as publish_mod
 from warehouse.db import connect
 from warehouse.dictionary import data_dictionary
-from warehouse.publish import MARTS, publish_analyst_copy, publish_marts, publish_night
-from warehouse.site import render as render_mod
+from flows.steps.publish import publish_night
+from warehouse.publish import MARTS, publish_analyst_copy, publish_marts
+from website import render as render_mod
 
 
 def _publish(home, catalogue):
@@ -129,13 +131,13 @@ def test_anything_the_artefacts_depend_on_republishes(data_home, catalogue, monk
     if change == "site deleted":
         (data_home.site / "index.html").unlink()
     elif change == "marker lost":
-        (data_home.published / publish_mod.MARKER).unlink()
+        (data_home.published / publish_step.MARKER).unlink()
     elif change == "catalogue edited":
         edited = type(catalogue)(roles=catalogue.roles, files=catalogue.files,
                                  hashes={**catalogue.hashes, "mlops-engineer": "edited"})
         catalogue = edited
     elif change == "code upgraded":
-        monkeypatch.setattr(publish_mod, "_PUBLISHING_CODE", publish_mod._PUBLISHING_CODE[:-1])
+        monkeypatch.setattr(publish_step, "_PUBLISHING_CODE", publish_step._PUBLISHING_CODE[:-1])
     else:
         kwargs["force"] = True
     con = duckdb.connect(str(data_home.warehouse))

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from publish_helpers import GENERATED_AT, NIGHTS, advance
-from warehouse.publish import publish_night
+from tests.publish.publish_helpers import GENERATED_AT, NIGHTS, advance
+from flows.steps.publish import publish_night
 
 pytestmark = pytest.mark.slow
 
@@ -143,7 +143,7 @@ def test_jobzone_sql_reads_the_published_copy_while_another_analyst_holds_it(dat
     holder, ready, stop = _reader(data_home.analyst_copy, tmp_path, "hold")
     try:
         _wait_for([ready], [holder])
-        done = subprocess.run([sys.executable, "-m", "jobzone.cli", "--home", str(data_home.root), "sql",
+        done = subprocess.run([sys.executable, "-m", "cli", "--home", str(data_home.root), "sql",
                                "SELECT count(*) AS n FROM latest_scores", "--json"],
                               capture_output=True, text=True, timeout=120)
         # The nightly's own writer is not blocked by readers of the copy either.

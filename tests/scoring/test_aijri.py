@@ -3,7 +3,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from jobzone.errors import InputRangeError
+from core.errors import InputRangeError
 from scoring.aijri import load_method, score, score_frame, sublabel_of, zone_of
 
 PUBLISHED = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jobzone.catalogue import DIMENSIONS, load_catalogue
+from core.catalogue import DIMENSIONS, load_catalogue
 from scoring.backtest import _crossings, backtest
 from scoring.rubric import load_rubric
 

@@ -15,7 +15,7 @@ from scoring.metrics import (
 )
 from scoring.models import METRIC_NAMES, validate_observations
 from scoring.rubric import load_rubric
-from jobzone.catalogue import Lookup
+from core.catalogue import Lookup
 
 RUBRIC = load_rubric()
 AS_OF = pd.Timestamp("2026-03-02")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jobzone.catalogue import DIMENSIONS, Override, load_catalogue
+from core.catalogue import DIMENSIONS, Override, load_catalogue
 from scoring.models import EvidenceScores
 from scoring.refresh import EVIDENCE_COLUMNS, evidence_totals, refresh_evidence
 from scoring.rubric import load_rubric

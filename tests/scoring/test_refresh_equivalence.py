@@ -22,14 +22,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jobzone.catalogue import Lookup
+from core.catalogue import Lookup
 from scoring.metrics import ObservationIndex, RoleSpec, _lineage, _lineage_of, compute_metrics, role_specs
 from scoring.models import (
     OBSERVATION_COLUMNS, SOURCE_MODELS, Observations, coerce_observations, empty_observations, empty_quarantine,
     validate_batch, validate_observations,
 )
 from scoring.rubric import load_rubric
-from tests.support import catalogue_gen
+from sim import catalogue_gen
 
 # `_awkward_batches` holds day-first text dates on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:Parsing dates in %d/%m/%Y format:UserWarning")

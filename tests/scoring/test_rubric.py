@@ -9,7 +9,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from jobzone.errors import ConfigError
+from core.errors import ConfigError
 from scoring.metrics import compute_metrics
 from scoring.models import validate_observations
 from scoring.rubric import (

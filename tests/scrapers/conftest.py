@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
 from scrapers.http import HttpSettings
-
-# Test modules import scrapers_helpers whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture

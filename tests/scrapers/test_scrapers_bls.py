@@ -7,7 +7,7 @@ import math
 from datetime import date
 
 import pytest
-from scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one, sample
 
 from scrapers.base import ParseError, QuotaError, RequestOptions
 from scrapers.bls import parse, requests_for

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from scrapers_helpers import ctx
+from tests.scrapers.scrapers_helpers import ctx
 
 from scrapers.base import ParseError, RequestOptions
 from scrapers.claims import parse, requests_for

@@ -6,7 +6,7 @@ import math
 from datetime import date
 
 import pytest
-from scrapers_helpers import SAMPLES, ctx, sample
+from tests.scrapers.scrapers_helpers import SAMPLES, ctx, sample
 
 from scrapers.base import ParseError, RequestOptions, parse_date_flexible
 from scrapers.layoffs import parse as parse_layoffs

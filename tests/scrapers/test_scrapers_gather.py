@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from scrapers_helpers import SAMPLES
+from tests.scrapers.scrapers_helpers import SAMPLES
 
 from scrapers.archive import RawArchive
 from scrapers.base import OBSERVATION_COLUMNS, Source

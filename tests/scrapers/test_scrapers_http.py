@@ -6,7 +6,7 @@ import hashlib
 import time
 
 import pytest
-from scrapers_helpers import free_port, raw_server
+from tests.scrapers.scrapers_helpers import free_port, raw_server
 from werkzeug.wrappers import Response
 
 from scrapers.base import SourceRequest

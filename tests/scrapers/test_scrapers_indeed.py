@@ -6,7 +6,7 @@ import math
 from datetime import date
 
 import pytest
-from scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one, sample
 
 from scrapers.base import ParseError, RequestOptions
 from scrapers.indeed import parse, requests_for

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one, sample
 
 from scrapers.base import OBSERVATION_COLUMNS, ParseError, RequestOptions
 from scrapers.itjobswatch import SOURCE, parse, requests_for

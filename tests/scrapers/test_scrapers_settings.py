@@ -10,7 +10,7 @@ import pytest
 from scrapers.base import OBSERVATION_COLUMNS, ScraperError, SourceRequest, empty_observations, observations_frame
 from scrapers.http import HttpSettings
 
-SETTINGS_TOML = Path(__file__).resolve().parents[2] / "jobzone" / "settings.toml"
+SETTINGS_TOML = Path(__file__).resolve().parents[2] / "core" / "settings.toml"
 
 
 def test_defaults_are_polite():
@@ -21,7 +21,7 @@ def test_defaults_are_polite():
     assert s.max_bytes == 20 * 1024 * 1024 and s.backoff_max > 0 and s.retries >= 1
 
 
-@pytest.mark.skipif(not SETTINGS_TOML.is_file(), reason="jobzone/settings.toml not written yet")
+@pytest.mark.skipif(not SETTINGS_TOML.is_file(), reason="core/settings.toml not written yet")
 def test_from_the_http_table_of_settings_toml():
     table = tomllib.loads(SETTINGS_TOML.read_text())["http"]
     s = HttpSettings.from_mapping(table)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-# Test modules import site_helpers whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jobzone.catalogue import load_catalogue  # noqa: E402
-from site_helpers import GENERATED_AT, build_warehouse  # noqa: E402
-from warehouse.site.render import render_site  # noqa: E402
+from core.catalogue import load_catalogue
+from tests.site.site_helpers import GENERATED_AT, build_warehouse
+from website.render import render_site
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from jobzone.catalogue import load_catalogue
-from jobzone.stages import score_stage
+from core.catalogue import load_catalogue
+from flows.steps.score import score_stage
 from warehouse.db import connect, transaction
 from warehouse.store import write
 

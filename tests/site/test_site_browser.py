@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import PAYLOAD
+from tests.site.site_helpers import PAYLOAD
 
 pytestmark = pytest.mark.slow
 

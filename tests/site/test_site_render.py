@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from site_helpers import GENERATED_AT, PAYLOAD, build_warehouse
-from warehouse.site import render as render_mod
-from warehouse.site.render import render_site, sources_of, normalise_attributions, swap_dir
+from tests.site.site_helpers import GENERATED_AT, PAYLOAD, build_warehouse
+from website import render as render_mod
+from website.render import render_site, sources_of, normalise_attributions, swap_dir
 
 
 def read(site, rel: str) -> str:
@@ -167,8 +167,8 @@ def test_years_of_nights_mark_zone_changes_and_list_the_newest(tmp_path):
     """Past MARK_EVERY_NIGHT_UP_TO nights the chart marks changes only, the table the newest 90."""
     from datetime import timedelta
 
-    from jobzone.catalogue import load_catalogue
-    from warehouse.site.render import HISTORY_TABLE_ROWS, SiteData, history_parts, sparkline
+    from core.catalogue import load_catalogue
+    from website.render import HISTORY_TABLE_ROWS, SiteData, history_parts, sparkline
 
     role = load_catalogue().roles["mlops-engineer"]
     start = date(2024, 1, 1)

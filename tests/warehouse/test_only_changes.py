@@ -2,7 +2,7 @@ import datetime as dt
 
 import pandas as pd
 
-from jobzone.night import only_changes
+from warehouse.queries import changed_observations as only_changes
 from warehouse.store import write
 
 

@@ -4,9 +4,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jobzone.catalogue import load_catalogue
-from jobzone.errors import WarehouseBusyError, WarehouseError
-from jobzone.stages import score_stage
+from core.catalogue import load_catalogue
+from core.errors import WarehouseBusyError, WarehouseError
+from flows.steps.score import score_stage
 from warehouse.db import connect, migrate, migrations, transaction
 from warehouse.store import write
 from warehouse.tables import TABLES
@@ -125,8 +125,8 @@ def _evidence(role_id: str, dims, as_of: dt.date, score: int, origin: str = "ref
 
 def test_current_evidence_by_roles_equals_the_full_search(warehouse):
     """The recent-window shortcut must give exactly what a search over every version gives."""
-    from jobzone.catalogue import DIMENSIONS
-    from jobzone.stages import RECENT_EVIDENCE_DAYS, current_evidence
+    from core.catalogue import DIMENSIONS
+    from warehouse.queries import RECENT_EVIDENCE_DAYS, current_evidence
 
     old = DAY - dt.timedelta(days=RECENT_EVIDENCE_DAYS + 200)
     frames = [

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from jobzone.settings import load_settings
+from core.settings import load_settings
 from scrapers.base import SourceRequest
 from scrapers.gather import gather
 from scrapers.http import HttpSettings, fetch_one
 from scrapers.registry import SOURCES
-from tests.support import catalogue_gen as gen
-from tests.support.simserver import HOSTS, XSS_PAYLOADS, SimServer, dump_toml, scaled_intervals
+from sim import catalogue_gen as gen
+from sim.simserver import HOSTS, XSS_PAYLOADS, SimServer, dump_toml, scaled_intervals
 
 pytestmark = pytest.mark.slow  # real loopback servers
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,19 +9,6 @@ from pathlib import Path
 HOME_ENV = "JOBZONE_HOME"
 DEFAULT_HOME = Path("data")
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def code_digest(patterns: tuple[str, ...]) -> str:
-    """sha256 over the repository files matching `patterns` (globs from the repo root).
-
-    Stored beside a result so that a code upgrade counts as changed inputs.
-    """
-    digest = hashlib.sha256()
-    for pattern in patterns:
-        for path in sorted(REPO_ROOT.glob(pattern)):
-            if path.is_file():
-                digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

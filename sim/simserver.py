@@ -63,13 +63,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SETTINGS = REPO_ROOT / "jobzone" / "settings.toml"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SETTINGS = REPO_ROOT / "core" / "settings.toml"
 
 HOSTS = ("itjobswatch", "github", "bls", "fred")
 SOURCE_HOST = {"itjobswatch": "itjobswatch", "indeed": "github", "warn": "github", "layoffs": "github",
                "bls": "bls", "fred": "fred"}
-#: the real host each sim host stands for, and its interval in jobzone/settings.toml
+#: the real host each sim host stands for, and its interval in core/settings.toml
 REAL_HOSTS = {"itjobswatch": "www.itjobswatch.co.uk", "github": "raw.githubusercontent.com",
               "bls": "api.bls.gov", "fred": "fred.stlouisfed.org"}
 
@@ -353,7 +353,7 @@ class SimWorld:
         )
         h1 = escape(name) + (" \xff\xfe" if "non_utf8" in faults else "")
         page = (
-            "<!DOCTYPE html>\n<!-- SYNTHETIC PAGE (tests.support.simserver): structure of the current IT Jobs Watch"
+            "<!DOCTYPE html>\n<!-- SYNTHETIC PAGE (sim.simserver): structure of the current IT Jobs Watch"
             " layout, numbers generated. -->\n"
             '<html lang="en">\n<head>\n    <meta charset="utf-8" />\n'
             f"    <title>{escape(name)} Jobs, Average Salaries and Trends | IT Jobs Watch</title>\n</head>\n<body>\n"
@@ -843,7 +843,7 @@ def write_settings(path: str | Path, netlocs: Mapping[str, str], as_of: date, al
                    recheck: bool | Mapping[str, float] = False,
                    alerts: Mapping[str, Any] | None = None, flow: Mapping[str, Any] | None = None,
                    extra_http: Mapping[str, Any] | None = None) -> Path:
-    """A settings TOML for a run against simulated hosts, based on jobzone/settings.toml.
+    """A settings TOML for a run against simulated hosts, based on core/settings.toml.
 
     `[http]`: the shipped table with host-keyed tables re-keyed to the sim netlocs: host_intervals
     (the hosts' allowed rates unless `intervals` says otherwise) and, with `recheck`, the shipped
@@ -1124,7 +1124,7 @@ class _SimHandler(BaseHTTPRequestHandler):
 # --------------------------------------------------------------------------- convenience
 
 def scaled_intervals(scale: float) -> dict[str, float]:
-    """The real hosts' intervals from jobzone/settings.toml, multiplied by `scale`, per sim host."""
+    """The real hosts' intervals from core/settings.toml, multiplied by `scale`, per sim host."""
     with open(DEFAULT_SETTINGS, "rb") as fh:
         cfg = tomllib.load(fh)
     table = cfg.get("http", {}).get("host_intervals", {})

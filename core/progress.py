@@ -13,7 +13,7 @@ from typing import Callable
 Listener = Callable[[str, str, str], None]
 _listener: Listener | None = None
 _lock = threading.Lock()
-log = logging.getLogger("jobzone.progress")
+log = logging.getLogger("core.progress")
 
 
 def listen(listener: Listener | None) -> None:

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jobzone.errors import JobzoneError
-from jobzone.paths import Home
+from core.errors import JobzoneError
+from core.paths import Home
 
 app = typer.Typer(help="jobzone: keep AI Job Resistance Index scores true, nightly.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -45,7 +45,7 @@ state = State()
 @app.callback()
 def main(
     home: Optional[str] = typer.Option(None, "--home", help="Data directory (default: $JOBZONE_HOME or ./data)."),
-    config: Optional[str] = typer.Option(None, "--config", help="Settings file (default: jobzone/settings.toml)."),
+    config: Optional[str] = typer.Option(None, "--config", help="Settings file (default: core/settings.toml)."),
 ) -> None:
     state.home_arg, state.config = home, config
 
@@ -95,7 +95,7 @@ def records(frame) -> list[dict]:
 @one_line_errors
 def roles_validate(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool = JsonOpt) -> None:
     """Validate every role file; exits non-zero naming the file and field on the first error."""
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
 
     catalogue = load_catalogue(catalogue_dir)
     rows = [{"id": r.id, "title": r.title, "form": "task table" if r.has_task_table else "totals only",
@@ -111,7 +111,7 @@ def roles_validate(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool =
 @one_line_errors
 def roles_list(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool = JsonOpt) -> None:
     """List the catalogue's roles with their lookup keys."""
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
 
     rows = [{"id": r.id, "title": r.title, "seniority": r.seniority, "lookup": r.lookup.model_dump(exclude_none=True)}
             for r in load_catalogue(catalogue_dir)]
@@ -218,8 +218,9 @@ def score_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Score the catalogue with its current evidence and write the results (history kept)."""
-    from jobzone.catalogue import load_catalogue
-    from jobzone.stages import finish_run, new_run_id, score_stage, start_run
+    from core.catalogue import load_catalogue
+    from flows.steps.runs import finish_run, new_run_id, start_run
+    from flows.steps.score import score_stage
     from warehouse.db import open_warehouse
 
     day = _parse_date(as_of)
@@ -241,7 +242,7 @@ def score_cmd(
 @one_line_errors
 def history(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."), as_json: bool = JsonOpt) -> None:
     """Show one role's AIJRI results over time."""
-    from jobzone.errors import UnknownRoleError
+    from core.errors import UnknownRoleError
     from warehouse.db import open_warehouse
 
     with open_warehouse(state.home.warehouse, read_only=True) as con:
@@ -330,7 +331,7 @@ def run(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from flows.nightly import nightly
-    from jobzone import progress
+    from core import progress
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console,
                   disable=as_json) as bar:
@@ -416,7 +417,7 @@ def backtest(
     as_json: bool = JsonOpt,
 ) -> None:
     """Replay the rubric over the archived observation history: evidence/AIJRI path, crossings, noise rate."""
-    from jobzone.catalogue import load_catalogue
+    from core.catalogue import load_catalogue
     from scoring.backtest import backtest as run_backtest
     from warehouse.db import open_warehouse
 
@@ -464,7 +465,7 @@ def serve(
     import signal
     import subprocess
 
-    from jobzone.settings import load_settings
+    from core.settings import load_settings
 
     home = state.home
     settings = load_settings(state.config)
@@ -511,8 +512,8 @@ def replay(
     as_json: bool = JsonOpt,
 ) -> None:
     """Re-parse the raw archive with today's parsers, offline, and compare with what is stored."""
-    from jobzone.replay import replay as run_replay
-    from jobzone.stages import new_run_id
+    from flows.replay import replay as run_replay
+    from flows.steps.runs import new_run_id
     from scrapers.archive import RawArchive
     from warehouse.db import open_warehouse
 

@@ -11,8 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from jobzone.errors import CatalogueError
-from jobzone.paths import REPO_ROOT
+from core.errors import CatalogueError
+from core.paths import REPO_ROOT
 
 DEFAULT_CATALOGUE_DIR = REPO_ROOT / "roles"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -209,7 +209,7 @@ class Catalogue(BaseModel):
         return len(self.roles)
 
     def get(self, role_id: str) -> Role:
-        from jobzone.errors import UnknownRoleError
+        from core.errors import UnknownRoleError
 
         try:
             return self.roles[role_id]

@@ -10,7 +10,7 @@ request/rejected counts, politeness bound, hits on a path)::
         ...
         sim.request_counts(); sim.reset_hits()
 
-Child: ``python -m tests.support.simproc --roles N --seed S --as-of D --intervals JSON --latency JSON``
+Child: ``python -m sim.simproc --roles N --seed S --as-of D --intervals JSON --latency JSON``
 prints ``SIMPROC {"control": url, "netlocs": {...}, "base_urls": {...}}`` and serves until its
 stdin closes (so it never outlives its parent) or it gets SIGTERM.
 """
@@ -31,9 +31,9 @@ from typing import Any, Mapping
 
 import requests
 
-from tests.support.simserver import HOSTS, write_settings
+from sim.simserver import HOSTS, write_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 _NO_PROXY = {"http": None, "https": None}
 
 
@@ -56,7 +56,7 @@ class SimProcess:
 
     def start(self) -> SimProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.simproc", *self.args], cwd=str(REPO),
+        self.proc = subprocess.Popen([sys.executable, "-m", "sim.simproc", *self.args], cwd=str(REPO),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
@@ -142,8 +142,8 @@ class SimProcess:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from tests.support import catalogue_gen
-    from tests.support.simserver import SimServer
+    from sim import catalogue_gen
+    from sim.simserver import SimServer
 
     roles = catalogue_gen.sim_roles(args.roles, args.seed)
     sim = SimServer(roles, as_of=date.fromisoformat(args.as_of), seed=args.seed,

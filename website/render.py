@@ -27,10 +27,10 @@ from typing import Any, Iterable, Mapping
 import duckdb
 import jinja2
 
-from jobzone.catalogue import BARRIERS, DIMENSIONS, PRINCIPLES, Catalogue, Role
-from jobzone.errors import WarehouseError
+from core.catalogue import BARRIERS, DIMENSIONS, PRINCIPLES, Catalogue, Role
+from core.errors import WarehouseError
 from scoring.aijri import load_method, score
-from warehouse.publish import fsync_dir
+from core.files import clean_swap_leftovers as clean_leftovers, swap_dir
 
 SITE_DIR = Path(__file__).resolve().parent
 STYLESHEET = SITE_DIR / "style.css"
@@ -196,39 +196,6 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None, buil
     return written
 
 
-def swap_dir(new: Path, live: Path) -> None:
-    """Put `new` in place of `live`: rename the old one aside, rename the new one in, delete the old.
-
-    Between the two renames (microseconds) `live` is missing; it is never half-written.
-    """
-    new, live = Path(new), Path(live)
-    old = None
-    if live.exists():
-        old = live.with_name(f"{live.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(live, old)
-    try:
-        os.replace(new, live)
-    except BaseException:
-        if old is not None and not live.exists():
-            os.replace(old, live)
-        raise
-    fsync_dir(live.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def clean_leftovers(live: Path) -> None:
-    """Remove `<name>.tmp-*` / `<name>.old-*` siblings that an interrupted publish left behind."""
-    live = Path(live)
-    if not live.parent.exists():
-        return
-    pattern = re.compile(rf"^{re.escape(live.name)}\.(tmp|old)-[0-9a-f]{{8}}$")
-    for p in live.parent.iterdir():
-        if pattern.match(p.name):
-            if p.name.startswith(f"{live.name}.old-") and not live.exists():
-                os.replace(p, live)  # a swap died between its two renames: restore the old site
-                continue
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
 def normalise_attributions(attributions: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ barriers, growth, protective principles, per-dimension baseline evidence), and
 `write_catalogue(dir, n, seed)` writes `<id>.yaml` files plus an `expert-claims.yaml`.
 
 Everything is deterministic in (n, seed): the same call writes byte-identical files, and the
-simulator (`tests.support.simserver`) serves pages, sectors, series and companies for exactly
+simulator (`sim.simserver`) serves pages, sectors, series and companies for exactly
 these keys. The vocabulary is synthetic ("Sim Role 0042", "Simco 007 Ltd"); sector names and
 industries are the real Indeed / layoffs.fyi ones so the parsers see familiar values.
 """
@@ -89,7 +89,7 @@ class SimRole:
         return out
 
     def lookup_keys(self) -> dict[str, Any]:
-        """Same shape as `jobzone.catalogue.Role.lookup_keys()`."""
+        """Same shape as `core.catalogue.Role.lookup_keys()`."""
         return {**self.lookup(), "role_id": self.id}
 
 
@@ -187,7 +187,7 @@ def write_catalogue(directory: str | Path, n: int, seed: int = 0, *, as_of: date
     for role in roles:
         text = yaml.dump(role_document(role, seed, as_of), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                          width=120)
-        (directory / f"{role.id}.yaml").write_text(f"# Synthetic role (tests.support.catalogue_gen, seed {seed}).\n"
+        (directory / f"{role.id}.yaml").write_text(f"# Synthetic role (sim.catalogue_gen, seed {seed}).\n"
                                                    + text, encoding="utf-8")
     if claims:
         doc = claims_document(roles, seed, as_of)

@@ -1,4 +1,4 @@
-"""Alert delivery: record each alert once in the `alerts` table, then deliver it with Apprise.
+"""The alert step: detect crossings, record each alert once in `alerts`, deliver it with Apprise.
 
 * `record_alerts` inserts only alert_ids the table does not hold yet, so a rerun of the same
   night adds nothing and never resets a delivered alert.
@@ -26,8 +26,10 @@ from urllib.parse import unquote, urlsplit
 import duckdb
 import pandas as pd
 
+from core import progress
+from flows.steps.plan import NightPlan
 from scoring.alerts import Alert, AlertPolicy, detect_source_failures, zone_alerts
-from warehouse.db import transaction
+from warehouse.db import open_warehouse, transaction
 from warehouse.store import write
 
 log = logging.getLogger(__name__)
@@ -331,3 +333,20 @@ def _redacted_apprise_logs(secrets: Sequence[str]) -> Iterator[None]:
 
 __all__ = ["URLS_ENV", "EVENT_ZONE", "alert_urls", "role_page_link", "alert_cursor", "detect_alerts",
            "record_alerts", "deliver_pending", "process_alerts", "send"]
+
+
+# --------------------------------------------------------------------------- the night's step
+
+def alert(plan: NightPlan, emit: Callable[..., None] | None = None) -> dict:
+    """Detect crossings from the score history, record each once, deliver what is pending."""
+    progress.stage("alert", "running")
+    with open_warehouse(plan.home.warehouse) as con:
+        since = alert_cursor(con, kinds=(plan.kind,), exclude_run_id=plan.run_id)
+        delivered = process_alerts(con, policy=AlertPolicy.from_settings(plan.settings.alerts), since=since,
+                                   run_id=plan.run_id, urls=alert_urls(),
+                                   site_base_url=plan.settings.alerts.get("site_base_url", ""),
+                                   site_dir=plan.home.site, emit=emit,
+                                   max_attempts=int(plan.settings.alerts.get("max_delivery_attempts", 10)))
+    progress.stage("alert", "done", f"{delivered['detected']} crossing(s) detected, {len(delivered['new'])} new,"
+                                    f" {len(delivered['handled'])} delivery attempt(s)")
+    return {"handled": delivered}

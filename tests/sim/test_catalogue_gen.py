@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from jobzone.catalogue import load_catalogue
-from jobzone.errors import CatalogueError
+from core.catalogue import load_catalogue
+from core.errors import CatalogueError
 from scrapers.claims import load_claims
-from tests.support import catalogue_gen as gen
+from sim import catalogue_gen as gen
 
 
 def test_generated_roles_validate_strictly(tmp_path):

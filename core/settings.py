@@ -1,4 +1,4 @@
-"""Runtime settings from `jobzone/settings.toml` (or JOBZONE_CONFIG / --config)."""
+"""Runtime settings from `core/settings.toml` (or JOBZONE_CONFIG / --config)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobzone.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_SETTINGS_FILE = Path(__file__).with_name("settings.toml")
 CONFIG_ENV = "JOBZONE_CONFIG"

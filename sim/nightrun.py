@@ -7,7 +7,7 @@ one line, flushed at once, so a parent can `kill -9` the child at a chosen point
     STAGE <name> <status> <detail>
     RESULT <json summary>          (last line on success)
 
-    python -m tests.support.nightrun --home H --catalogue C --config S --as-of 2026-06-30 \
+    python -m sim.nightrun --home H --catalogue C --config S --as-of 2026-06-30 \
         --base-urls '{"itjobswatch": "http://127.0.0.1:PORT", ...}'
 
 `--pause-at "refresh:running"` makes the child stop (sleep) when that stage report arrives, so
@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 QUIET_PREFECT = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -46,7 +46,7 @@ def child_env(prefect_home: str | os.PathLike, extra: dict[str, str] | None = No
 
 def command(home: str | os.PathLike, catalogue: str | os.PathLike, config: str | os.PathLike, as_of: str,
             base_urls: dict[str, str], pause_at: str | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "tests.support.nightrun", "--home", str(home), "--catalogue", str(catalogue),
+    cmd = [sys.executable, "-m", "sim.nightrun", "--home", str(home), "--catalogue", str(catalogue),
            "--config", str(config), "--as-of", as_of, "--base-urls", json.dumps(base_urls)]
     if pause_at:
         cmd += ["--pause-at", pause_at]
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from flows.nightly import nightly
-    from jobzone import progress
+    from core import progress
 
     def on_stage(name: str, status: str, detail: str) -> None:
         print(f"STAGE {name} {status} {detail}".rstrip(), flush=True)

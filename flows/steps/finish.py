@@ -1,0 +1,73 @@
+"""Finish a night: close the run (completed, degraded or failed) and report it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from core import progress
+from flows.steps.plan import NightPlan
+from flows.steps.runs import finish_run
+from scrapers.http import FAILED_OUTCOMES
+from warehouse import queries
+from warehouse.db import open_warehouse
+
+log = logging.getLogger(__name__)
+
+
+def fail(plan: NightPlan, exc: BaseException) -> None:
+    """Mark the run failed; nothing was published, so yesterday's copy, marts and site stand."""
+    progress.stage("finish", "failed", f"{type(exc).__name__}: {exc}")
+    try:
+        with open_warehouse(plan.home.warehouse, wait_seconds=5) as con:
+            finish_run(con, plan.run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.exception("could not record the failed run %s", plan.run_id)
+
+
+@dataclass
+class NightReport:
+    summary: dict
+    markdown: str
+    zone_changes: list[dict]
+    quarantine: list[dict]
+    sources: list[dict]
+
+
+def finish(plan: NightPlan, summary: dict) -> NightReport:
+    """Close the run (completed, or degraded when a source or a role file failed) and report it."""
+    sources = [{"source": name, **counts} for name, counts in sorted(summary["fetches"]["sources"].items())]
+    failing = sorted(row["source"] for row in sources if any(row.get(k) for k in FAILED_OUTCOMES))
+    status = "degraded" if failing or plan.plan_errors else "completed"
+    with open_warehouse(plan.home.warehouse) as con:
+        zone_changes = queries.zone_changes_on(con, plan.as_of)
+        quarantine = queries.quarantined_in_run(con, plan.run_id)
+        alerts = queries.alerts_of_run(con, plan.run_id)
+        finish_run(con, plan.run_id, status, {k: v for k, v in summary.items() if k != "publish"})
+    lines = [f"# jobzone {plan.kind} run {plan.run_id}", "",
+             f"- as of **{plan.as_of}**, status **{status}**, {len(plan.catalogue)} roles",
+             f"- observations loaded: {summary['refresh']['observations']}, quarantined: "
+             f"{summary['refresh']['quarantined']}",
+             f"- evidence origins: {summary['refresh']['origins']}"
+             + (" (nothing new: this night's evidence stands)" if summary["refresh"].get("unchanged") else ""),
+             f"- new AIJRI results: {summary['score']['results_added']}",
+             f"- zone changes tonight: {len(zone_changes)}; alerts recorded: {len(alerts)}"]
+    if failing:
+        lines.append(f"- **degraded**: failing sources: {', '.join(failing)}")
+    lines += [f"- catalogue file skipped: {e}" for e in plan.plan_errors]
+    lines += ["", "| role | AIJRI | zone |", "|---|---|---|"]
+    for rid, sc in summary["score"]["scores"].items():
+        label = f"{sc['zone']} ({sc['sublabel']})" if sc["sublabel"] else sc["zone"]
+        lines.append(f"| {rid} | {sc['aijri']:.1f} | {label} |")
+    lines += ["", "## Alerts", *([f"- [{a['status']}] {a['message']}" for a in alerts] or ["- none"])]
+    report_lines = [f"status: {status}" + (f" (failing sources: {', '.join(failing)})" if failing else ""),
+                    f"site: {plan.home.site / 'index.html'}", f"analyst copy: {plan.home.analyst_copy}"
+                    + (f" (unchanged since {summary['publish']['generated_at']})"
+                       if summary.get("publish", {}).get("unchanged") else ""),
+                    f"alerts this run: {len(alerts)}", *[f"  [{a['status']}] {a['message']}" for a in alerts],
+                    *[f"catalogue file skipped: {e}" for e in plan.plan_errors]]
+    result = {"run_id": plan.run_id, "kind": plan.kind, "as_of": plan.as_of.isoformat(), "status": status,
+              "failing_sources": failing, "catalogue_errors": plan.plan_errors, **summary, "alerts_recorded": alerts,
+              "report_lines": report_lines}
+    progress.stage("finish", "done", status)
+    return NightReport(result, "\n".join(lines) + "\n", zone_changes, quarantine, sources)

@@ -1,0 +1,182 @@
+"""Every read of the warehouse, as named queries (`store.write` is the one writer).
+
+The night's steps, the CLI and the site read only through these functions, so a schema change
+has one place to land and a reader never builds SQL of its own. Each returns plain Python or a
+pandas frame, never a cursor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.catalogue import DIMENSIONS
+
+#: how far back `current_evidence` looks first. Every night writes a row for each refreshed or
+#: carried dimension, so the newest row is almost always this recent; a full scan over years
+#: of versions (5.5M rows at 1,000 roles x 3 years: 2 s) is paid only for pairs not found here.
+RECENT_EVIDENCE_DAYS = 45
+
+#: Content the published artefacts show, with the column that stamps each write. These tables only
+#: ever gain rows (history / append semantics), so a row count and the newest stamp identify a state.
+CONTENT_TABLES = {"aijri_results": "created_at", "evidence_scores": "created_at", "metrics": "created_at",
+                  "observations": "loaded_at", "quarantine": "created_at", "catalogue_versions": "first_loaded_at"}
+
+_EVIDENCE_COLUMNS = ("role_id, dimension, as_of, score, origin, status, confidence, age_days, inputs, rationale,"
+                     " rubric_version, rubric_score")
+
+
+def records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of an executed query as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", date_format="iso", default_handler=str))
+
+
+# --------------------------------------------------------------------------- stamps (fingerprints)
+
+def table_stamp(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, datetime | None]:
+    """(row count, newest stamp) of one of `CONTENT_TABLES`."""
+    stamp = CONTENT_TABLES[table]
+    count, newest = con.execute(f'SELECT count(*), max("{stamp}") FROM "{table}"').fetchone()
+    return count, newest
+
+
+def content_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, datetime | None]]:
+    """`table_stamp` of every table the publication shows."""
+    return {table: table_stamp(con, table) for table in CONTENT_TABLES}
+
+
+def evidence_stamp_before(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[int, datetime | None]:
+    """(row count, newest stamp) of the evidence dated before `as_of`."""
+    count, newest = con.execute(
+        "SELECT count(*), max(created_at) FROM evidence_scores WHERE as_of < ?", [as_of]).fetchone()
+    return count, newest
+
+
+# --------------------------------------------------------------------------- runs and fetching
+
+def run_start(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, datetime, date | None]:
+    """(kind, started_at, as_of) of a started run."""
+    return con.execute("SELECT kind, started_at, as_of FROM runs WHERE run_id = ?", [run_id]).fetchall()[0]
+
+
+def http_validators(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(request key, etag, last_modified, sha256, updated_at) of every conditional-GET validator."""
+    return con.execute("SELECT url, etag, last_modified, sha256, updated_at FROM http_validators").fetchall()
+
+
+def catalogue_versions_held(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(role_id, content_hash) of every catalogue version ever loaded."""
+    return {(r, h) for r, h in con.execute("SELECT role_id, content_hash FROM catalogue_versions").fetchall()}
+
+
+# --------------------------------------------------------------------------- refresh inputs
+
+def refresh_state(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[str, str | None] | None:
+    """(inputs_key, origins JSON) of the last refresh of night `as_of`, if any."""
+    return con.execute("SELECT inputs_key, origins FROM refresh_state WHERE as_of = ?", [as_of]).fetchone()
+
+
+def observation_history(con: duckdb.DuckDBPyConnection, as_of: date, history_days: int,
+                        excluding_requests: list[str]) -> pd.DataFrame:
+    """The newest value of each stored observation inside the look-back window, oldest first,
+    leaving out everything that came from the requests in `excluding_requests`."""
+    return con.execute(
+        "SELECT o.source, o.series_key, o.subject, o.geography, o.metric, o.period_start, o.period_end, o.value,"
+        " o.unit, o.detail, o.fetch_id FROM observations o JOIN fetches f USING (fetch_id)"
+        " WHERE NOT list_contains(?, f.request_key) AND o.period_end >= ?::DATE - ?::INTEGER"
+        " QUALIFY row_number() OVER (PARTITION BY o.series_key, o.subject, o.metric, o.period_start, o.period_end"
+        "                            ORDER BY o.loaded_at DESC) = 1"
+        " ORDER BY o.period_end", [excluding_requests, as_of, history_days]).df()
+
+
+def changed_observations(con: duckdb.DuckDBPyConnection, tonight: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Tonight's observations that are new or changed against the newest value held, plus the
+    newest row of each series.
+
+    A re-published CSV repeats years of unchanged history; storing only the changes keeps the
+    warehouse compact, and each number's lineage points at the fetch that first carried it. The
+    newest row of every series is always kept so that tonight's batch still shows how far the
+    series reaches (the dates-running-backwards guard compares exactly that).
+    """
+    if tonight is None or tonight.empty:
+        return tonight
+    probe = tonight.assign(_row=range(len(tonight)))
+    newest = probe.assign(_end=pd.to_datetime(probe["period_end"])).groupby("series_key")["_end"].transform("max")
+    keep_newest = pd.to_datetime(probe["period_end"]) == newest
+    con.register("_tonight", probe[["_row", "series_key", "subject", "metric", "period_start", "period_end", "value"]])
+    try:
+        unchanged = {row for (row,) in con.execute("""
+            WITH held AS (
+                SELECT series_key, subject, metric, period_start, period_end, arg_max(value, loaded_at) AS value
+                FROM observations GROUP BY ALL)
+            SELECT t._row FROM _tonight t JOIN held h
+              ON h.series_key = t.series_key AND h.subject = t.subject AND h.metric = t.metric
+             AND h.period_start IS NOT DISTINCT FROM CAST(t.period_start AS DATE)
+             AND h.period_end = CAST(t.period_end AS DATE)
+            WHERE round(h.value, 9) IS NOT DISTINCT FROM round(t.value, 9)""").fetchall()}
+    finally:
+        con.unregister("_tonight")
+    keep = keep_newest.to_numpy() | ~probe["_row"].isin(unchanged).to_numpy()
+    return tonight[keep].reset_index(drop=True)
+
+
+def _newest_evidence(con: duckdb.DuckDBPyConnection, where: str, params: list) -> pd.DataFrame:
+    return con.execute(
+        f"SELECT {_EVIDENCE_COLUMNS} FROM evidence_scores WHERE {where}"
+        " QUALIFY row_number() OVER (PARTITION BY role_id, dimension ORDER BY as_of DESC, version DESC) = 1",
+        params).df()
+
+
+def current_evidence(con: duckdb.DuckDBPyConnection, as_of: date,
+                     role_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """The newest evidence per role x dimension on or before `as_of`.
+
+    With `role_ids`, the rows of those roles only, found in the recent window first; the
+    whole history is searched only for the (role, dimension) pairs the window lacks.
+    """
+    if role_ids is None:
+        return _newest_evidence(con, "as_of <= ?", [as_of])
+    wanted = sorted(set(role_ids))
+    recent = _newest_evidence(
+        con, "as_of <= ? AND as_of >= ? AND role_id IN (SELECT unnest(?::VARCHAR[]))",
+        [as_of, as_of - timedelta(days=RECENT_EVIDENCE_DAYS), wanted])
+    found = set(zip(recent["role_id"], recent["dimension"]))
+    lacking = [r for r in wanted if any((r, d) not in found for d in DIMENSIONS)]
+    if not lacking:
+        return recent
+    older = _newest_evidence(con, "as_of < ? AND role_id IN (SELECT unnest(?::VARCHAR[]))",
+                             [as_of - timedelta(days=RECENT_EVIDENCE_DAYS), lacking])
+    older = older[[(r, d) not in found for r, d in zip(older["role_id"], older["dimension"])]]
+    if older.empty:
+        return recent
+    return pd.concat([recent, older], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- the night's report
+
+def zone_changes_on(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    return _json_records(con.execute(
+        "SELECT role_id, from_zone, to_zone, from_sublabel, to_sublabel, from_aijri, to_aijri, change"
+        " FROM zone_changes WHERE as_of = ? ORDER BY role_id", [as_of]).df())
+
+
+def quarantined_in_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
+    return _json_records(con.execute(
+        "SELECT source, fetch_id, series_key, metric, period_end, value, check_name, failure"
+        " FROM quarantine WHERE run_id = ? ORDER BY source, series_key", [run_id]).df())
+
+
+def alerts_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
+    return _json_records(con.execute(
+        "SELECT kind, subject, from_state, to_state, status, message FROM alerts WHERE run_id = ?"
+        " ORDER BY subject", [run_id]).df())
