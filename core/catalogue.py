@@ -13,18 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from core.errors import CatalogueError
 from core.paths import REPO_ROOT
+from core.vocabulary import BARRIERS, DIMENSIONS, PRINCIPLES
 
 DEFAULT_CATALOGUE_DIR = REPO_ROOT / "roles"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DIMENSIONS = (
-    "job_posting_trends",
-    "company_actions",
-    "wage_trends",
-    "ai_tool_maturity",
-    "expert_consensus",
-)
-BARRIERS = ("regulatory", "physical_presence", "union", "liability", "cultural")
-PRINCIPLES = ("embodied_physicality", "interpersonal_connection", "moral_judgment")
 
 
 class Strict(BaseModel):

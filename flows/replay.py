@@ -12,6 +12,7 @@ import pandas as pd
 from scrapers.archive import RawArchive
 from scrapers.base import ParseContext, ScraperError
 from scrapers.registry import get_source
+from warehouse import queries
 from warehouse.db import transaction
 from warehouse.store import write
 
@@ -35,10 +36,7 @@ class ReplayReport:
 
 def reparse(con: duckdb.DuckDBPyConnection, archive: RawArchive, since: date | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Every archived body fetched since `since`, parsed again with the context it was fetched with."""
-    rows = con.execute(
-        "SELECT fetch_id, source, url, sha256, fetched_at, encoding, context"
-        " FROM fetches WHERE outcome IN ('ok', 'parse_error') AND sha256 IS NOT NULL"
-        " AND (? IS NULL OR fetched_at >= ?) ORDER BY fetched_at", [since, since]).fetchall()
+    rows = queries.archived_fetches(con, since)
     frames, errors = [], []
     for fetch_id, source, url, sha, fetched_at, encoding, context in rows:
         try:
@@ -60,40 +58,7 @@ def replay(con: duckdb.DuckDBPyConnection, archive: RawArchive, since: date | No
                           observations=len(parsed), errors=errors)
     if parsed.empty:
         return report
-    con.register("_replayed", parsed)
-    try:
-        # Observations are stored as changes: a value re-published by a later fetch is held once,
-        # under the fetch that first carried it. So a replayed row is "identical" when the same
-        # value is held for its key from any fetch up to and including its own.
-        counts = con.execute("""
-            WITH r AS (SELECT r.*, f.fetched_at, row_number() OVER () AS rn
-                       FROM _replayed r JOIN fetches f USING (fetch_id)),
-            o AS (SELECT o.*, f.fetched_at AS o_fetched_at FROM observations o JOIN fetches f USING (fetch_id)),
-            held AS (
-              SELECT r.rn, any_value(r.fetch_id) AS fetch_id, any_value(r.series_key) AS series_key,
-                     any_value(r.metric) AS metric, any_value(CAST(r.period_end AS DATE)) AS period_end,
-                     coalesce(bool_or(o.value IS NOT DISTINCT FROM r.value), false) AS same,
-                     count(o.series_key) > 0 AS any_row
-              FROM r LEFT JOIN o
-                ON o.series_key = r.series_key AND o.subject = r.subject AND o.metric = r.metric
-               AND o.period_end = CAST(r.period_end AS DATE)
-               AND o.period_start IS NOT DISTINCT FROM CAST(r.period_start AS DATE)
-               AND o.o_fetched_at <= r.fetched_at
-              GROUP BY r.rn
-            )
-            SELECT
-              count(*) FILTER (WHERE same) AS identical,
-              count(*) FILTER (WHERE NOT same AND any_row AND q.fetch_id IS NULL) AS changed,
-              count(*) FILTER (WHERE NOT same AND q.fetch_id IS NOT NULL) AS quarantined,
-              count(*) FILTER (WHERE NOT same AND NOT any_row AND q.fetch_id IS NULL) AS new
-            FROM held h
-            LEFT JOIN (SELECT DISTINCT fetch_id, series_key, metric, period_end FROM quarantine) q
-                 ON q.fetch_id = h.fetch_id AND q.series_key = h.series_key AND q.metric = h.metric
-                 AND q.period_end = h.period_end
-        """).fetchall()[0]
-    finally:
-        con.unregister("_replayed")
-    report.identical, report.changed, report.quarantined, report.new = map(int, counts)
+    report.identical, report.changed, report.quarantined, report.new = queries.compare_with_stored(con, parsed)
     if apply and report.new:
         with transaction(con):
             report.written = write(con, "observations", parsed.assign(run_id=run_id))

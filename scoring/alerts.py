@@ -26,14 +26,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
+from core.vocabulary import DIMENSION_LABELS
+
 ZONE_RANK = {"Red": 0, "Yellow": 1, "Green": 2}
-DIMENSION_LABELS = {
-    "job_posting_trends": "Job Posting Trends",
-    "company_actions": "Company Actions",
-    "wage_trends": "Wage Trends",
-    "ai_tool_maturity": "AI Tool Maturity",
-    "expert_consensus": "Expert Consensus",
-}
 KINDS = ("zone", "sublabel", "source_health")
 
 

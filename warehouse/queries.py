@@ -8,7 +8,7 @@ pandas frame, never a cursor.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -160,6 +160,179 @@ def current_evidence(con: duckdb.DuckDBPyConnection, as_of: date,
     if older.empty:
         return recent
     return pd.concat([recent, older], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- alerts
+
+def last_finished_as_of(con: duckdb.DuckDBPyConnection, kinds: Sequence[str],
+                        exclude_run_id: str | None = None) -> date | None:
+    """The as-of date of the last completed or degraded run of these kinds."""
+    marks = ", ".join("?" for _ in kinds)
+    (value,) = con.execute(
+        f"SELECT max(as_of) FROM runs WHERE kind IN ({marks}) AND status IN ('completed', 'degraded')"
+        " AND run_id IS DISTINCT FROM ?", [*kinds, exclude_run_id]).fetchone()
+    return value
+
+
+def score_history_since(con: duckdb.DuckDBPyConnection, start: date | None) -> pd.DataFrame:
+    """Every role's nightly AIJRI, zone and sub-label from `start` (None: all), by role and night."""
+    return con.execute(
+        "SELECT role_id, title, as_of, aijri, zone, sublabel FROM score_history WHERE ? IS NULL OR as_of >= ?"
+        " ORDER BY role_id, as_of", [start, start]).df()
+
+
+def source_health_since(con: duckdb.DuckDBPyConnection, start: date | None) -> pd.DataFrame:
+    return con.execute(
+        "SELECT source, run_id, as_of, requests, ok, unchanged, failed, outcomes FROM source_health"
+        " WHERE ? IS NULL OR as_of >= ?", [start, start]).df()
+
+
+def dimension_scores_until(con: duckdb.DuckDBPyConnection, role_id: str, night: date) -> pd.DataFrame:
+    """One role's dimension scores up to `night`, by dimension and date."""
+    return con.execute(
+        "SELECT role_id, dimension, as_of, score FROM evidence_history WHERE role_id = ? AND as_of <= ?"
+        " ORDER BY dimension, as_of", [role_id, night]).df()
+
+
+def alert_ids_held(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> set[str]:
+    if not alert_ids:
+        return set()
+    return {r for (r,) in con.execute("SELECT alert_id FROM alerts WHERE list_contains(?, alert_id)",
+                                      [list(alert_ids)]).fetchall()}
+
+
+#: the columns of an alert row, as `store.write` takes them back
+ALERT_COLUMNS = ("alert_id", "kind", "subject", "as_of", "from_state", "to_state", "from_aijri", "to_aijri",
+                 "message", "status", "attempts", "last_error", "run_id", "created_at", "delivered_at")
+
+
+def alerts_to_deliver(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Alerts still `pending` or `failed`, oldest first."""
+    return records(con.execute(
+        f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE status IN ('pending', 'failed')"
+        " ORDER BY as_of, created_at, alert_id"))
+
+
+# --------------------------------------------------------------------------- replay
+
+def archived_fetches(con: duckdb.DuckDBPyConnection, since: date | None) -> list[tuple]:
+    """(fetch_id, source, url, sha256, fetched_at, encoding, context) of every parsed body since `since`."""
+    return con.execute(
+        "SELECT fetch_id, source, url, sha256, fetched_at, encoding, context"
+        " FROM fetches WHERE outcome IN ('ok', 'parse_error') AND sha256 IS NOT NULL"
+        " AND (? IS NULL OR fetched_at >= ?) ORDER BY fetched_at", [since, since]).fetchall()
+
+
+def compare_with_stored(con: duckdb.DuckDBPyConnection, parsed: pd.DataFrame) -> tuple[int, int, int, int]:
+    """(identical, changed, quarantined, new) counts of re-parsed rows against what is stored.
+
+    Observations are stored as changes: a value re-published by a later fetch is held once,
+    under the fetch that first carried it. So a replayed row is "identical" when the same
+    value is held for its key from any fetch up to and including its own.
+    """
+    con.register("_replayed", parsed)
+    try:
+        counts = con.execute("""
+            WITH r AS (SELECT r.*, f.fetched_at, row_number() OVER () AS rn
+                       FROM _replayed r JOIN fetches f USING (fetch_id)),
+            o AS (SELECT o.*, f.fetched_at AS o_fetched_at FROM observations o JOIN fetches f USING (fetch_id)),
+            held AS (
+              SELECT r.rn, any_value(r.fetch_id) AS fetch_id, any_value(r.series_key) AS series_key,
+                     any_value(r.metric) AS metric, any_value(CAST(r.period_end AS DATE)) AS period_end,
+                     coalesce(bool_or(o.value IS NOT DISTINCT FROM r.value), false) AS same,
+                     count(o.series_key) > 0 AS any_row
+              FROM r LEFT JOIN o
+                ON o.series_key = r.series_key AND o.subject = r.subject AND o.metric = r.metric
+               AND o.period_end = CAST(r.period_end AS DATE)
+               AND o.period_start IS NOT DISTINCT FROM CAST(r.period_start AS DATE)
+               AND o.o_fetched_at <= r.fetched_at
+              GROUP BY r.rn
+            )
+            SELECT
+              count(*) FILTER (WHERE same) AS identical,
+              count(*) FILTER (WHERE NOT same AND any_row AND q.fetch_id IS NULL) AS changed,
+              count(*) FILTER (WHERE NOT same AND q.fetch_id IS NOT NULL) AS quarantined,
+              count(*) FILTER (WHERE NOT same AND NOT any_row AND q.fetch_id IS NULL) AS new
+            FROM held h
+            LEFT JOIN (SELECT DISTINCT fetch_id, series_key, metric, period_end FROM quarantine) q
+                 ON q.fetch_id = h.fetch_id AND q.series_key = h.series_key AND q.metric = h.metric
+                 AND q.period_end = h.period_end
+        """).fetchall()[0]
+    finally:
+        con.unregister("_replayed")
+    identical, changed, quarantined, new = map(int, counts)
+    return identical, changed, quarantined, new
+
+
+# --------------------------------------------------------------------------- the CLI and lineage
+
+def role_results(con: duckdb.DuckDBPyConnection, role_id: str) -> pd.DataFrame:
+    """Every stored AIJRI result of one role, every version, oldest first (`jobzone history`)."""
+    return con.execute(
+        "SELECT as_of, version, aijri, zone, sublabel, evidence_total, evidence_refreshed, methodology_version,"
+        " rubric_version, run_id FROM aijri_results WHERE role_id = ? ORDER BY as_of, version", [role_id]).df()
+
+
+def all_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stored observation in the long format (the backtest replays the rubric over them)."""
+    return con.execute(
+        "SELECT source, series_key, subject, geography, metric, period_start, period_end, value, unit, detail,"
+        " fetch_id FROM observations").df()
+
+
+def analyst_query(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """An analyst's own SQL (`jobzone sql`), on a connection the caller opened read-only."""
+    return con.execute(sql).df()
+
+
+def result_on_or_before(con: duckdb.DuckDBPyConnection, role_id: str, as_of: date | None) -> dict | None:
+    """The newest `score_history` row of a role on or before `as_of` (None: the latest), with the
+    modifiers (em, bm, gm, raw) of that night's newest stored version."""
+    rows = records(con.execute("SELECT * FROM score_history WHERE role_id = ? AND (? IS NULL OR as_of <= ?)"
+                               " ORDER BY as_of DESC LIMIT 1", [role_id, as_of, as_of]))
+    if not rows:
+        return None
+    modifiers = records(con.execute("SELECT em, bm, gm, raw FROM aijri_results WHERE role_id = ? AND as_of = ?"
+                                    " ORDER BY version DESC LIMIT 1", [role_id, rows[0]["as_of"]]))[0]
+    return {**rows[0], **modifiers}
+
+
+def evidence_in_force(con: duckdb.DuckDBPyConnection, role_id: str, day: date) -> dict[str, dict]:
+    """Per dimension, the newest evidence row of a role on or before `day`."""
+    return {r["dimension"]: r for r in records(con.execute("""
+        SELECT dimension, as_of, score, origin, status, confidence, age_days, rationale, rubric_version, rubric_score
+        FROM evidence_history WHERE role_id = ? AND as_of <= ?
+        QUALIFY row_number() OVER (PARTITION BY dimension ORDER BY as_of DESC) = 1""", [role_id, day]))}
+
+
+def metrics_of(con: duckdb.DuckDBPyConnection, role_id: str, day: date, metrics: list[str]) -> list[dict]:
+    """The newest version of each named metric of a role on `day`."""
+    return records(con.execute("""
+        SELECT metric, value, unit, status, note, sample_size, observed_to FROM metrics
+        WHERE role_id = ? AND as_of = ? AND list_contains(?, metric)
+        QUALIFY row_number() OVER (PARTITION BY metric ORDER BY version DESC) = 1
+        ORDER BY metric""", [role_id, day, metrics]))
+
+
+def lineage_of(con: duckdb.DuckDBPyConnection, role_id: str, day: date, metric: str) -> list[dict]:
+    """The observations (and the fetch each came from) behind one metric of a role on `day`."""
+    return records(con.execute("""
+        SELECT source, series_key, observed_metric, period_end, observed_value, observed_unit,
+               url, fetched_at, sha256
+        FROM lineage WHERE role_id = ? AND as_of = ? AND derived_metric = ?
+        ORDER BY period_end DESC, series_key""", [role_id, day, metric]))
+
+
+def view_comments(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every user view and its COMMENT."""
+    return dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[tuple[str, str, str | None]]:
+    """(column, type, COMMENT) of one view, in order."""
+    return con.execute(
+        "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [view]).fetchall()
 
 
 # --------------------------------------------------------------------------- the night's report

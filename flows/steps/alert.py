@@ -29,6 +29,7 @@ import pandas as pd
 from core import progress
 from flows.steps.plan import NightPlan
 from scoring.alerts import Alert, AlertPolicy, detect_source_failures, zone_alerts
+from warehouse import queries
 from warehouse.db import open_warehouse, transaction
 from warehouse.store import write
 
@@ -39,8 +40,6 @@ EVENT_ZONE = "jobzone.role.zone-changed"
 EVENT_SUBLABEL = "jobzone.role.sublabel-changed"
 EVENT_SOURCE = "jobzone.source.health-changed"
 _EVENT_NAMESPACE = uuid.UUID("6f1c51c4-5b8e-4d0b-9f59-5d7e3c1a2b90")
-_ALERT_COLUMNS = ("alert_id", "kind", "subject", "as_of", "from_state", "to_state", "from_aijri", "to_aijri",
-                  "message", "status", "attempts", "last_error", "run_id", "created_at", "delivered_at")
 _MAX_ERROR = 500
 
 Emit = Callable[..., Any]
@@ -69,11 +68,7 @@ def alert_cursor(con: duckdb.DuckDBPyConnection, *, kinds: Sequence[str] = ("nig
 
     None (no finished run yet) means "from the beginning of the history".
     """
-    marks = ", ".join("?" for _ in kinds)
-    (value,) = con.execute(
-        f"SELECT max(as_of) FROM runs WHERE kind IN ({marks}) AND status IN ('completed', 'degraded')"
-        " AND run_id IS DISTINCT FROM ?", [*kinds, exclude_run_id]).fetchone()
-    return value
+    return queries.last_finished_as_of(con, kinds, exclude_run_id)
 
 
 # --------------------------------------------------------------------------- detection + recording
@@ -90,17 +85,11 @@ def detect_alerts(con: duckdb.DuckDBPyConnection, policy: AlertPolicy | None = N
     """
     policy = policy or AlertPolicy.from_settings()
     start = None if since is None else since - timedelta(days=max(90, 3 * policy.persistence_nights))
-    history = con.execute(
-        "SELECT role_id, title, as_of, aijri, zone, sublabel FROM score_history WHERE ? IS NULL OR as_of >= ?"
-        " ORDER BY role_id, as_of", [start, start]).df()
-    health = con.execute(
-        "SELECT source, run_id, as_of, requests, ok, unchanged, failed, outcomes FROM source_health"
-        " WHERE ? IS NULL OR as_of >= ?", [start, start]).df()
+    history = queries.score_history_since(con, start)
+    health = queries.source_health_since(con, start)
 
     def evidence_for(role_id: str, night: date) -> pd.DataFrame:
-        return con.execute(
-            "SELECT role_id, dimension, as_of, score FROM evidence_history WHERE role_id = ? AND as_of <= ?"
-            " ORDER BY dimension, as_of", [role_id, night]).df()
+        return queries.dimension_scores_until(con, role_id, night)
 
     alerts = zone_alerts(history, evidence_for, policy, since=since,
                          link_for=lambda rid: role_page_link(rid, site_base_url, site_dir))
@@ -112,9 +101,7 @@ def record_alerts(con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert], *,
     """Insert the alerts the table does not hold yet (status `pending`); returns those."""
     if not alerts:
         return []
-    ids = [a.alert_id for a in alerts]
-    marks = ", ".join("?" for _ in ids)
-    held = {r[0] for r in con.execute(f"SELECT alert_id FROM alerts WHERE alert_id IN ({marks})", ids).fetchall()}
+    held = queries.alert_ids_held(con, [a.alert_id for a in alerts])
     new: list[Alert] = []
     for a in alerts:
         if a.alert_id not in held and a.alert_id not in {n.alert_id for n in new}:
@@ -150,7 +137,7 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, urls: Sequence[str] | None, 
     """
     urls = [u for u in (urls or []) if u]
     clock = now or (lambda: datetime.now(timezone.utc))
-    rows = _fetch_rows(con, "status IN ('pending', 'failed')")
+    rows = queries.alerts_to_deliver(con)
     summaries = []
     for row in rows:
         if row["attempts"] == 0 and emit is not None:
@@ -243,11 +230,6 @@ def _emit_once(emit: Emit, row: Mapping[str, Any]) -> None:
     except Exception as exc:  # noqa: BLE001 - an event hook never breaks delivery
         log.warning("alert %s: emit hook failed: %s", row["alert_id"][:12], type(exc).__name__)
 
-
-def _fetch_rows(con: duckdb.DuckDBPyConnection, where: str) -> list[dict]:
-    cursor = con.execute(f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts WHERE {where}"
-                         " ORDER BY as_of, created_at, alert_id")
-    return [dict(zip(_ALERT_COLUMNS, r)) for r in cursor.fetchall()]
 
 
 def _jsonable(value: Any) -> Any:
