@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import typer
 
-from cli.app import (CatalogueOpt, JsonOpt, app, console, emit_json, one_line_errors, print_table, records,
+from cli.common import (CatalogueOpt, JsonOpt, app, console, emit_json, one_line_errors, print_table, records,
                      roles_app, source_app)
 from core.errors import JobzoneError
 

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import typer
 
-from cli.app import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, err_console,
+from cli.common import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, err_console,
                      one_line_errors, print_table, records, state)
 from core.errors import JobzoneError
 from core.paths import Home

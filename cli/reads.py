@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import typer
 
-from cli.app import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, one_line_errors,
+from cli.common import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, one_line_errors,
                      print_table, records, state)
 from core.errors import JobzoneError
 from warehouse import queries
