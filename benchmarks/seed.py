@@ -72,7 +72,6 @@ def gather_tonight(roles: list, as_of: date, home_raw: Path) -> list:
 
 def _claims_result(catalogue_dir: Path, as_of: date):
     """The claims file is a local fetch in the nightly; parse it the same way."""
-    from scrapers.archive import RawArchive
     from scrapers.base import RequestOptions
     from scrapers.gather import collect
     from scrapers.registry import SOURCES

@@ -27,8 +27,9 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 
 from core.vocabulary import DIMENSION_LABELS
+from scoring.aijri import ZONES, load_method
 
-ZONE_RANK = {"Red": 0, "Yellow": 1, "Green": 2}
+ZONE_RANK = {zone: rank for rank, zone in enumerate(ZONES)}  # Red 0, Yellow 1, Green 2
 KINDS = ("zone", "sublabel", "source_health")
 
 
@@ -37,8 +38,9 @@ class AlertPolicy:
     persistence_nights: int = 2
     margin_points: float = 1.0
     source_failure_nights: int = 3
-    green_min: float = 48.0
-    yellow_min: float = 25.0
+    # zone boundaries: scoring/method.toml [zones] unless given
+    green_min: float = field(default_factory=lambda: float(load_method().green_min))
+    yellow_min: float = field(default_factory=lambda: float(load_method().yellow_min))
 
     def __post_init__(self) -> None:
         if self.persistence_nights < 1:
@@ -52,8 +54,6 @@ class AlertPolicy:
     def from_settings(cls, alerts: Mapping[str, Any] | None = None, method: Any = None) -> "AlertPolicy":
         """From the `[alerts]` table of settings.toml; zone boundaries from scoring/method.toml."""
         if method is None:
-            from scoring.aijri import load_method
-
             method = load_method()
         alerts = alerts or {}
         return cls(

@@ -15,7 +15,7 @@ from typing import Callable
 
 import pandas as pd
 
-from core.catalogue import DIMENSIONS
+from core.vocabulary import DIMENSIONS
 from scoring.metrics import ObservationIndex, compute_metrics
 from scoring.models import validate_observations
 from scoring.refresh import _roles, assemble_evidence, evidence_totals

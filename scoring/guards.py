@@ -16,9 +16,6 @@ import pandas as pd
 from scoring.models import empty_observations, empty_quarantine, quarantine_rows
 from scoring.rubric import Rubric
 
-_PERIOD_KEY = ["series_key", "metric", "period_start", "period_end"]
-
-
 def _with_pos(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True).assign(_pos=lambda d: np.arange(len(d)))
 

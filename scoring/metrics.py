@@ -22,8 +22,11 @@ import numpy as np
 import pandas as pd
 
 from core.catalogue import Lookup, Role
+from core.geography import COUNTRY_ALIASES, country_code, geography_aliases
 from scoring.models import Metrics, Observations
-from scoring.rubric import Rubric, geography_aliases
+from scoring.rubric import Rubric
+from scrapers.base import DATE_COLUMNS
+from scrapers.itjobswatch.settings import KINDS as ITJW_KINDS
 
 
 # --- roles -------------------------------------------------------------------------------------------
@@ -65,6 +68,10 @@ def _iso(x) -> str | None:
     return None if x is None or pd.isna(x) else pd.Timestamp(x).date().isoformat()
 
 
+#: the observation columns a lineage entry names, in this order (dates as ISO days, the rest as text)
+_LINEAGE_COLUMNS = ("source", "series_key", "subject", "metric", "period_start", "period_end", "fetch_id")
+
+
 def _lineage(rows: pd.DataFrame) -> list[dict]:
     """The observation keys (and fetch ids) behind a value."""
     if rows is None or len(rows) == 0:
@@ -75,9 +82,7 @@ def _lineage(rows: pd.DataFrame) -> list[dict]:
     def day(col):
         values = pd.to_datetime(rows[col]).to_numpy("datetime64[D]")
         return [None if np.isnat(v) else str(v) for v in values]
-    cols = {"source": text("source"), "series_key": text("series_key"), "subject": text("subject"),
-            "metric": text("metric"), "period_start": day("period_start"), "period_end": day("period_end"),
-            "fetch_id": text("fetch_id")}
+    cols = {c: day(c) if c in DATE_COLUMNS else text(c) for c in _LINEAGE_COLUMNS}
     return [dict(zip(cols, vals)) for vals in zip(*cols.values())]
 
 
@@ -87,9 +92,7 @@ def _lineage_of(row: dict) -> dict:
         return None if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
     def day(v):
         return None if v is None or v is pd.NaT else str(pd.Timestamp(v).to_datetime64().astype("datetime64[D]"))
-    return {"source": text(row["source"]), "series_key": text(row["series_key"]), "subject": text(row["subject"]),
-            "metric": text(row["metric"]), "period_start": day(row["period_start"]),
-            "period_end": day(row["period_end"]), "fetch_id": text(row["fetch_id"])}
+    return {c: day(row[c]) if c in DATE_COLUMNS else text(row[c]) for c in _LINEAGE_COLUMNS}
 
 
 def _metric(role_id: str, metric: str, unit: str, status: str, note: str, *, value: float | None = None,
@@ -140,7 +143,7 @@ def _country_mask(obs: pd.DataFrame, country: str) -> pd.Series:
 def _itjw_kind(series_key: str) -> str | None:
     """The kind a series_key names (itjobswatch:permanent:<slug>), None when it names none."""
     p = str(series_key).split(":")
-    return p[1] if len(p) >= 3 and p[1] in ("permanent", "contract") else None
+    return p[1] if len(p) >= 3 and p[1] in ITJW_KINDS else None
 
 
 def _bls_series_ids(frame: pd.DataFrame) -> list[tuple]:
@@ -323,14 +326,13 @@ class ObservationIndex:
 def _country_codes(obs: pd.DataFrame) -> pd.Series:
     """The ISO-2 country a row is about (UK -> GB), from geography, else from a ':CC:' in series_key."""
     geo = obs["geography"].astype(object).where(obs["geography"].notna(), "").astype(str).str.upper()
-    geo = geo.replace({"UK": "GB"})
+    geo = geo.replace(COUNTRY_ALIASES)
     from_key = obs["series_key"].astype(str).str.extract(r":([A-Z]{2})(?::|$)", expand=False)
-    return geo.where(geo != "", from_key.fillna("").replace({"UK": "GB"}))
+    return geo.where(geo != "", from_key.fillna("").replace(COUNTRY_ALIASES))
 
 
 def _cc(country: str) -> str:
-    c = (country or "").upper()
-    return "GB" if c == "UK" else c
+    return country_code(country or "")
 
 
 # --- IT Jobs Watch -------------------------------------------------------------------------------------
@@ -1032,6 +1034,11 @@ class _QuarantineCounts:
         return int(len(self._read(metric)))
 
 
+#: the `Metrics` columns in order; a family's rows (`_metric`) hold all but the two compute_metrics adds
+_METRICS_COLUMNS = list(Metrics.to_schema().columns)
+_ROW_COLUMNS = [c for c in _METRICS_COLUMNS if c not in ("as_of", "rubric_version")]
+
+
 def known_on(observations: pd.DataFrame, as_of) -> pd.DataFrame:
     """The observations whose period ended on or before `as_of`."""
     return observations[observations["period_end"] <= _ts(as_of)]
@@ -1084,15 +1091,13 @@ def compute_metrics(observations: "pd.DataFrame | ObservationIndex", roles, as_o
                         row["note"] += f"; {n} observation(s) quarantined tonight (was {row['status']})"
                         row["status"] = "quarantined"
                 rows.append(row)
-    frame = pd.DataFrame(rows, columns=["role_id", "metric", "value", "unit", "status", "note", "sample_size",
-                                        "observed_to", "inputs", "lineage"])
+    frame = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     frame["as_of"] = as_of
     frame["rubric_version"] = rubric.version
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     frame["sample_size"] = pd.to_numeric(frame["sample_size"], errors="coerce").astype("float64")
     frame["observed_to"] = pd.to_datetime(frame["observed_to"])
-    frame = frame[["role_id", "metric", "as_of", "value", "unit", "status", "sample_size", "observed_to", "note",
-                   "inputs", "lineage", "rubric_version"]]
+    frame = frame[_METRICS_COLUMNS]
     return Metrics.validate(frame, lazy=True) if validate_output else frame
 
 

@@ -10,22 +10,26 @@ the whole (source, fetch) batch to quarantine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from core.catalogue import DIMENSIONS
+from core.vocabulary import DIMENSIONS
+from scrapers.base import DATE_COLUMNS, OBSERVATION_KINDS
 
 # --- vocabularies (ARCHITECTURE.md "Observations") ------------------------------------------
-OBSERVATION_COLUMNS = [
-    "source", "series_key", "subject", "geography", "metric", "period_start", "period_end",
-    "value", "unit", "detail", "fetch_id",
-]
+#: the observation columns in order, as scrapers.base declares them (a list: frames are indexed with it)
+OBSERVATION_COLUMNS = list(OBSERVATION_KINDS)
+#: an evidence score (a dimension's, an input's after its clamp): -2..+2, both ends included
+SCORE_MIN, SCORE_MAX = -2, 2
 SOURCES = ("itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "claims")
 # The ARCHITECTURE units, plus hourly rates (FRED AHETPI, BLS hourly OEWS) which the long
 # format needs but the table does not list.
@@ -53,7 +57,6 @@ SOURCE_METRICS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "warn": {"layoff_headcount": ("count",)},
     "claims": {"expert_claim": ("direction",)},
 }
-ITJW_PAY_BANDS = {"GBP/year": (15_000, 400_000), "GBP/day": (50, 5_000)}
 BLS_OEWS_PATTERN = re.compile(r"^oews_[a-z0-9_]+$")
 
 # Derived metrics (scoring/metrics.py) and their statuses.
@@ -68,6 +71,31 @@ METRIC_STATUSES = (
     "not_published", "no_cpi", "quarantined",
 )
 ORIGINS = ("published", "refreshed", "carried", "override")
+
+# --- salary bands (scoring/rubric.toml [guards]) ------------------------------------------------
+# The band a median salary must sit in is defined once, in rubric.toml, and applied twice: by
+# the plausibility guard (scoring.guards.salary_band, any source) and, for IT Jobs Watch, by the
+# schema check below. scoring.rubric imports this module, so the table is read from the file here.
+RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
+
+
+@functools.cache
+def _rubric_guards() -> dict:
+    return tomllib.loads(RUBRIC_FILE.read_text(encoding="utf-8"))["guards"]
+
+
+def salary_bands() -> dict[str, tuple[float, float]]:
+    """rubric.toml [guards.salary_band]: unit -> (lo, hi), both ends inclusive."""
+    return {unit: (float(lo), float(hi)) for unit, (lo, hi) in _rubric_guards()["salary_band"].items()}
+
+
+def _itjw_median_bands() -> tuple[list[str], dict[str, tuple[float, float]]]:
+    """The IT Jobs Watch metrics under the salary band (rubric.toml salary_band_metrics that IT
+    Jobs Watch publishes) and the bands of the units those metrics may carry."""
+    vocabulary = SOURCE_METRICS["itjobswatch"]
+    medians = [m for m in _rubric_guards()["salary_band_metrics"] if m in vocabulary]
+    units = {u for m in medians for u in vocabulary[m] or ()}
+    return medians, {u: band for u, band in salary_bands().items() if u in units}
 
 
 # --- helpers usable on uncoerced frames ---------------------------------------------------------
@@ -162,11 +190,13 @@ class ItJobsWatchObservations(Observations):
 
     @pa.dataframe_check
     def itjobswatch_median_pay_in_sane_band(cls, df: pd.DataFrame) -> Series[bool]:
-        """Medians null or within the band for their unit (sources.md: GBP 15,000-400,000 a year)."""
+        """Medians null or within rubric.toml's [guards.salary_band] for their unit (the band the
+        plausibility guard applies; sources.md: GBP 15,000-400,000 a year)."""
         v, metric, unit = _num(df), _text(df, "metric"), _text(df, "unit")
-        medians = metric.isin(["median_salary", "median_daily_rate", "median_salary_ex_london"]) & v.notna()
+        names, bands = _itjw_median_bands()
+        medians = metric.isin(names) & v.notna()
         ok = pd.Series(True, index=df.index)
-        for u, (lo, hi) in ITJW_PAY_BANDS.items():
+        for u, (lo, hi) in bands.items():
             rows = medians & (unit == u)
             ok &= ~(rows & ((v < lo) | (v > hi)))
         return ok
@@ -338,7 +368,7 @@ class DimensionScores(pa.DataFrameModel):
 
     role_id: Series[str]
     dimension: Series[str] = pa.Field(isin=list(DIMENSIONS))
-    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=-2, le=2)
+    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=SCORE_MIN, le=SCORE_MAX)
     confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     inputs: Series[str]
     rationale: Series[str]
@@ -361,7 +391,7 @@ class EvidenceScores(pa.DataFrameModel):
     role_id: Series[str]
     dimension: Series[str] = pa.Field(isin=list(DIMENSIONS))
     as_of: Series[pa.DateTime]
-    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=-2, le=2)
+    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=SCORE_MIN, le=SCORE_MAX)
     origin: Series[str] = pa.Field(isin=list(ORIGINS))
     status: Series[str]
     confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
@@ -369,7 +399,7 @@ class EvidenceScores(pa.DataFrameModel):
     inputs: Series[str]
     rationale: Series[str]
     rubric_version: Series[str] = pa.Field(nullable=True)
-    rubric_score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=-2, le=2)
+    rubric_score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=SCORE_MIN, le=SCORE_MAX)
 
     @pa.dataframe_check
     def only_published_may_lack_a_score(cls, df: pd.DataFrame) -> Series[bool]:
@@ -420,6 +450,8 @@ class Quarantine(pa.DataFrameModel):
 
 
 QUARANTINE_COLUMNS = list(Quarantine.to_schema().columns)
+#: the observation text columns a quarantine record copies (source, fetch_id, series_key, ...)
+_QUARANTINE_TEXT = [c for c in QUARANTINE_COLUMNS if OBSERVATION_KINDS.get(c) == "str"]
 
 
 # Validating an empty frame costs a full pandera pass; it used to run once per validated batch.
@@ -493,7 +525,7 @@ def quarantine_rows(rows: pd.DataFrame, run_id: str | None, stage: str,
     if rows.empty:
         return empty_quarantine()
     out = pd.DataFrame(index=range(len(rows)))
-    for col in ("source", "fetch_id", "series_key", "subject", "metric"):
+    for col in _QUARANTINE_TEXT:
         out[col] = [_plain(x) for x in rows[col]] if col in rows else None
         out[col] = out[col].map(lambda x: None if x is None else str(x))
     out["period_end"] = pd.to_datetime(rows["period_end"], errors="coerce").to_numpy() if "period_end" in rows else pd.NaT
@@ -576,7 +608,7 @@ def _dates_are_typed(batch: pd.DataFrame) -> bool:
     (pandas infers a text date format from the first value, so text dates parsed together
     with another fetch's could come out differently from parsing each fetch on its own.)
     """
-    for col in ("period_start", "period_end"):
+    for col in DATE_COLUMNS:
         s = batch[col]
         if s.dtype.kind != "M" and pd.api.types.infer_dtype(s, skipna=True) not in ("date", "datetime", "datetime64",
                                                                                      "empty"):

@@ -24,15 +24,15 @@ from datetime import date
 
 import pandas as pd
 
-from core.catalogue import DIMENSIONS, Role
+from core.catalogue import Role
+from core.vocabulary import DIMENSIONS
 from scoring.guards import plausibility
 from scoring.metrics import compute_metrics
-from scoring.models import (DimensionScores, EvidenceScores, PreviousEvidence, coerce_observations, empty_observations,
-                            empty_quarantine, validate_observations)
+from scoring.models import (SCORE_MAX, SCORE_MIN, DimensionScores, EvidenceScores, PreviousEvidence,
+                            coerce_observations, empty_observations, empty_quarantine, validate_observations)
 from scoring.rubric import Rubric, fmt_score, load_rubric, score_dimensions
 
-EVIDENCE_COLUMNS = ["role_id", "dimension", "as_of", "score", "origin", "status", "confidence", "age_days",
-                    "inputs", "rationale", "rubric_version", "rubric_score"]
+EVIDENCE_COLUMNS = list(EvidenceScores.to_schema().columns)
 
 
 @dataclass
@@ -143,7 +143,7 @@ def assemble_evidence(scores: pd.DataFrame, roles, previous: pd.DataFrame | None
             row["rubric_score"] = row["score"]
             override = _active_override(role, dim, as_of)
             if override is not None:
-                value = max(-2, min(2, int(round(override.value))))
+                value = max(SCORE_MIN, min(SCORE_MAX, int(round(override.value))))
                 before = row["score"]
                 inputs = json.loads(row["inputs"])
                 inputs = {"override": {"value": override.value, "who": override.who, "why": override.why,
@@ -167,7 +167,14 @@ def _from_data(row: dict) -> bool:
 
 
 def evidence_totals(evidence: pd.DataFrame, roles) -> pd.DataFrame:
-    """Per role: evidence_total, refreshed (bool), n_refreshed, basis (one line)."""
+    """Per role: evidence_total, refreshed (bool), n_refreshed, basis (one line).
+
+    The one evidence-totals rule (`scoring.results.evidence_totals` and the backtest call it):
+    a per-dimension role sums its five dimensions, its published score filling any dimension
+    not held; a totals-only role keeps its published total (`Role.baseline_evidence_total`)
+    until all five dimensions are refreshed from data on the same night.
+    """
+    n_dims = len(DIMENSIONS)
     by_role: dict[str, dict[str, dict]] = {}
     for r in evidence.to_dict("records"):
         by_role.setdefault(r["role_id"], {})[r["dimension"]] = r
@@ -184,16 +191,16 @@ def evidence_totals(evidence: pd.DataFrame, roles) -> pd.DataFrame:
             # seen; checked over every combination), at a fraction of a Series per role.
             origins = Counter(held[d]["origin"] if d in held else "published" for d in DIMENSIONS).most_common()
             counts = ", ".join(f"{n} {o}" for o, n in origins)
-            basis = f"sum of 5 dimensions ({counts}){under}"
+            basis = f"sum of {n_dims} dimensions ({counts}){under}"
             is_refreshed = bool(refreshed)
-        elif len(refreshed) == len(DIMENSIONS):
+        elif len(refreshed) == n_dims:
             total = sum(int(held[d]["score"]) for d in DIMENSIONS)
-            basis = f"all 5 dimensions refreshed from data{under}"
+            basis = f"all {n_dims} dimensions refreshed from data{under}"
             is_refreshed = True
         else:
-            total = role.evidence_total.value
-            basis = (f"published total ({role.evidence_total.citation}); {len(refreshed)}/5 dimensions refreshed "
-                     "tonight, a refreshed total needs all 5")
+            total = role.baseline_evidence_total
+            basis = (f"published total ({role.evidence_total.citation}); {len(refreshed)}/{n_dims} dimensions "
+                     f"refreshed tonight, a refreshed total needs all {n_dims}")
             is_refreshed = False
         out.append({"role_id": role.id, "evidence_total": float(total), "refreshed": is_refreshed,
                     "n_refreshed": len(refreshed), "basis": basis})

@@ -3,28 +3,44 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from core.catalogue import Catalogue, Role
-from scoring.aijri import Method, load_method, score_frame
+from scoring.aijri import ZONES, Method, load_method, score_frame
+
+
+def _number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _within(lo: Decimal, hi: Decimal, **field) -> object:
+    return pa.Field(ge=_number(lo), le=_number(hi), **field)
+
+
+# The input ranges and the AIJRI scale are the methodology's (scoring/method.toml [ranges],
+# clamp_min/clamp_max), the same ones `score` checks.
+_METHOD = load_method()
+_RANGES = _METHOD.ranges
+_AIJRI = (_METHOD.clamp_min, _METHOD.clamp_max)
 
 
 class ScoreInputs(pa.DataFrameModel):
     role_id: Series[str] = pa.Field(unique=True)
     as_of: Series[pd.Timestamp]
-    task_resistance: Series[float] = pa.Field(ge=1, le=5)
-    evidence_total: Series[float] = pa.Field(ge=-10, le=10)
-    barrier_total: Series[float] = pa.Field(ge=0, le=10)
-    growth: Series[float] = pa.Field(ge=-2, le=2)
-    pct_time_3plus: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    task_resistance: Series[float] = _within(*_RANGES["task_resistance"])
+    evidence_total: Series[float] = _within(*_RANGES["evidence_total"])
+    barrier_total: Series[float] = _within(*_RANGES["barrier_total"])
+    growth: Series[float] = _within(*_RANGES["growth"])
+    pct_time_3plus: Series[float] = _within(*_RANGES["pct_time_3plus"], nullable=True)
     published_sublabel: Series[str] = pa.Field(nullable=True)
     evidence_refreshed: Series[bool]
     rubric_version: Series[str] = pa.Field(nullable=True)
     catalogue_hash: Series[str]
-    override_aijri: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    override_aijri: Series[float] = _within(*_AIJRI, nullable=True)
     override_note: Series[str] = pa.Field(nullable=True)
 
     class Config:
@@ -38,8 +54,8 @@ class AijriResults(ScoreInputs):
     gm: Series[float]
     raw: Series[float]
     aijri_unrounded: Series[float]
-    aijri: Series[float] = pa.Field(ge=0, le=100)
-    zone: Series[str] = pa.Field(isin=["Green", "Yellow", "Red"])
+    aijri: Series[float] = _within(*_AIJRI)
+    zone: Series[str] = pa.Field(isin=list(ZONES))
     sublabel: Series[str] = pa.Field(nullable=True)
     clamped: Series[bool]
     methodology_version: Series[str]
@@ -50,7 +66,8 @@ def evidence_totals(catalogue: Catalogue, current: pd.DataFrame) -> pd.DataFrame
 
     `current` holds the newest evidence row per role × dimension (as `evidence_history`); it may
     be empty. The totals rule itself (published values fill a per-dimension role's gaps; a
-    totals-only role needs all five dimensions from data) lives in `scoring.refresh`.
+    totals-only role needs all five dimensions from data) is `scoring.refresh.evidence_totals`:
+    this only adds the rubric version and the columns `score_inputs` reads.
     """
     from scoring.refresh import evidence_totals as totals_rule
 

@@ -19,11 +19,10 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.catalogue import DIMENSIONS
 from core.errors import ConfigError
-from scoring.models import METRIC_NAMES, DimensionScores, Metrics
-
-RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
+from core.geography import geography_aliases
+from core.vocabulary import DIMENSIONS
+from scoring.models import METRIC_NAMES, RUBRIC_FILE, SCORE_MAX, SCORE_MIN, DimensionScores, Metrics
 
 
 class RubricError(ConfigError):
@@ -40,7 +39,7 @@ class InputSpec(_Strict):
     direction: Literal["higher_is_better", "lower_is_better"]
     thresholds: tuple[float, float, float, float]
     format: Literal["pct", "pp", "number"] = "number"
-    clamp: tuple[int, int] = (-2, 2)
+    clamp: tuple[int, int] = (SCORE_MIN, SCORE_MAX)
     max_age_days: int = Field(gt=0)
     min_sample: float | None = Field(default=None, ge=0)
     full_sample: float | None = Field(default=None, gt=0)
@@ -56,8 +55,8 @@ class InputSpec(_Strict):
     @classmethod
     def _clamp(cls, v: tuple[int, int]) -> tuple[int, int]:
         lo, hi = v
-        if not -2 <= lo <= hi <= 2:
-            raise ValueError(f"clamp must satisfy -2 <= lo <= hi <= 2, got {list(v)}")
+        if not SCORE_MIN <= lo <= hi <= SCORE_MAX:
+            raise ValueError(f"clamp must satisfy {SCORE_MIN} <= lo <= hi <= {SCORE_MAX}, got {list(v)}")
         return v
 
     @model_validator(mode="after")
@@ -223,18 +222,6 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{path}: bad TOML: {exc}") from None
     return parse_rubric(document, str(path))
-
-
-# --- geography -----------------------------------------------------------------------------------
-_ALIASES = ({"UK", "GB"},)
-
-
-def geography_aliases(geography: str | None) -> set[str]:
-    g = (geography or "").strip().upper()
-    for group in _ALIASES:
-        if g in group:
-            return set(group)
-    return {g} if g else set()
 
 
 # --- bands ---------------------------------------------------------------------------------------

@@ -12,22 +12,26 @@ from typing import Any
 
 import pandas as pd
 
-#: The long observation format (ARCHITECTURE.md), in this order.
-OBSERVATION_COLUMNS: tuple[str, ...] = (
-    "source",
-    "series_key",
-    "subject",
-    "geography",
-    "metric",
-    "period_start",
-    "period_end",
-    "value",
-    "unit",
-    "detail",
-    "fetch_id",
-)
-_STR_COLUMNS = ("source", "series_key", "subject", "geography", "metric", "unit", "detail", "fetch_id")
-_DATE_COLUMNS = ("period_start", "period_end")
+#: The long observation format (ARCHITECTURE.md), in this order: column -> kind of value
+#: ("str": text, missing = NaN; "date": a ``datetime.date``; "float": float64, NaN = not published).
+#: The one declaration of the columns: everything below and scoring's models derive from it.
+OBSERVATION_KINDS: dict[str, str] = {
+    "source": "str",
+    "series_key": "str",
+    "subject": "str",
+    "geography": "str",
+    "metric": "str",
+    "period_start": "date",
+    "period_end": "date",
+    "value": "float",
+    "unit": "str",
+    "detail": "str",
+    "fetch_id": "str",
+}
+OBSERVATION_COLUMNS: tuple[str, ...] = tuple(OBSERVATION_KINDS)
+STR_COLUMNS: tuple[str, ...] = tuple(c for c, kind in OBSERVATION_KINDS.items() if kind == "str")
+DATE_COLUMNS: tuple[str, ...] = tuple(c for c, kind in OBSERVATION_KINDS.items() if kind == "date")
+FLOAT_COLUMNS: tuple[str, ...] = tuple(c for c, kind in OBSERVATION_KINDS.items() if kind == "float")
 
 #: Body keys that are secrets: kept out of request keys, reprs and logs.
 SECRET_BODY_KEYS = frozenset({"registrationkey", "api_key", "app_key"})
@@ -121,7 +125,14 @@ Parser = Callable[[bytes, ParseContext], pd.DataFrame]
 
 @dataclass(frozen=True)
 class Source:
-    """Descriptor every source package exports as ``SOURCE``."""
+    """Descriptor every source package exports as ``SOURCE``.
+
+    ``name``, ``licence``, ``attribution`` and ``homepage`` are what ``jobzone source list``
+    prints. The site credits a source from the same descriptor: ``display_name`` (how pages
+    name it), ``credit_line`` (the exact line printed beside the figures it supports and in the
+    footer), ``licence_url`` and ``aliases`` (lower-case names that, found in a rationale, mark
+    a row as resting on this source).
+    """
 
     name: str
     licence: str
@@ -130,6 +141,10 @@ class Source:
     allowed_content_types: tuple[str, ...]
     requests_for: RequestsFor
     parse: Parser
+    display_name: str = ""
+    credit_line: str = ""
+    licence_url: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- observations
@@ -150,12 +165,13 @@ def observations_frame(rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence
         if col not in frame.columns:
             frame[col] = None
     frame = frame.loc[:, list(OBSERVATION_COLUMNS)]
-    for col in _STR_COLUMNS:
+    for col in STR_COLUMNS:
         # pandas 3: astype("str") keeps None/NaN as missing (NaN), it does not write "None".
         frame[col] = frame[col].astype("str")
-    for col in _DATE_COLUMNS:
+    for col in DATE_COLUMNS:
         frame[col] = frame[col].astype("object")
-    frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
+    for col in FLOAT_COLUMNS:
+        frame[col] = pd.to_numeric(frame[col], errors="raise").astype("float64")
     return frame.reset_index(drop=True)
 
 

@@ -22,7 +22,8 @@ from scrapers.base import (
     check_observations,
     empty_observations,
 )
-from scrapers.http import OK, PARSE_ERROR, UNCHANGED, FetchResult, HttpSettings, Validator, Validators, fetch_many
+from scrapers.http import (ANSWERED_OUTCOMES, OK, PARSE_ERROR, FetchResult, HttpSettings, Validator, Validators,
+                           fetch_many)
 from scrapers.registry import get_source
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class GatherResult:
     def validators(self) -> dict[str, Validator]:
         """What to pass as ``validators`` next run: request key -> (etag, last_modified, sha256)."""
         # parse_error is left out on purpose: the same body must be parsed again once the parser is fixed
-        return {f.key: f.validator() for f in self.fetches if f.outcome in (OK, UNCHANGED) and f.sha256}
+        return {f.key: f.validator() for f in self.fetches if f.outcome in ANSWERED_OUTCOMES and f.sha256}
 
     def outcomes(self) -> Counter[str]:
         return Counter(f.outcome for f in self.fetches)
@@ -145,6 +146,6 @@ def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http
     frames = [f for _, f in sorted(parsed, key=lambda item: order[item[0]])]
     observations = pd.concat(frames, ignore_index=True) if frames else empty_observations()
     for result in results:
-        if result.outcome not in (OK, UNCHANGED):
+        if result.outcome not in ANSWERED_OUTCOMES:
             log.warning("%s %s: %s (%s)", result.source, result.url, result.outcome, result.detail)
     return GatherResult(fetches=results, observations=observations, errors=[])

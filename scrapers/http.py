@@ -48,8 +48,12 @@ BAD_CONTENT_TYPE = "bad_content_type"
 PARSE_ERROR = "parse_error"
 OUTCOMES = (OK, UNCHANGED, UNREACHABLE, HTTP_ERROR, TOO_LARGE, DISALLOWED, OFFHOST_REDIRECT,
             BAD_CONTENT_TYPE, PARSE_ERROR)
+#: the outcomes that mean the source answered tonight (new bytes, or the same as last night)
+ANSWERED_OUTCOMES = frozenset({OK, UNCHANGED})
 #: the outcomes that mean a request failed tonight: the dimensions it fed carry
-FAILED_OUTCOMES = frozenset(OUTCOMES) - {OK, UNCHANGED}
+FAILED_OUTCOMES = frozenset(OUTCOMES) - ANSWERED_OUTCOMES
+#: what servers send a CSV file as (raw.githubusercontent.com serves it as text/plain)
+CSV_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
 
 _CHUNK = 64 * 1024
 _ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks crawlers to parse at least 500 KiB

@@ -31,7 +31,8 @@ from typing import Any, Mapping
 
 import requests
 
-from sim.simserver import HOSTS, write_settings
+from sim.hosts import HOSTS
+from sim.run_settings import write_settings
 
 REPO = Path(__file__).resolve().parents[1]
 _NO_PROXY = {"http": None, "https": None}

@@ -353,3 +353,54 @@ def alerts_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
     return _json_records(con.execute(
         "SELECT kind, subject, from_state, to_state, status, message FROM alerts WHERE run_id = ?"
         " ORDER BY subject", [run_id]).df())
+
+
+# --------------------------------------------------------------------------- the site
+
+#: what a role's card shows of its latest stored result (`aijri_results`), as stored
+SITE_RESULT_COLUMNS = ("task_resistance", "evidence_total", "barrier_total", "growth", "pct_time_3plus",
+                       "em", "bm", "gm", "raw", "aijri_unrounded", "aijri", "zone", "sublabel", "clamped",
+                       "evidence_refreshed", "override_aijri", "override_note", "methodology_version",
+                       "rubric_version")
+
+
+def site_latest_scores(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every role's `latest_scores` row (its newest result and the change since the one before), by role."""
+    return records(con.execute("SELECT * FROM latest_scores ORDER BY role_id"))
+
+
+def site_score_nights(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(role_id, as_of, aijri, zone, sublabel) of every role's every night, by role and night.
+
+    Plain tuples: years of nightly history are millions of rows and the charts need these only.
+    """
+    return con.execute(
+        "SELECT role_id, as_of, aijri, zone, sublabel FROM score_history ORDER BY role_id, as_of").fetchall()
+
+
+def site_latest_results(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The stored result of every role's latest night (its newest version): the inputs, the
+    modifiers, the score, zone and sub-label and the versions, as the nightly wrote them."""
+    return records(con.execute(
+        "WITH d AS (SELECT role_id, max(as_of) AS as_of FROM aijri_results GROUP BY role_id)"
+        f" SELECT a.role_id, a.as_of, {', '.join(f'a.{c}' for c in SITE_RESULT_COLUMNS)}"
+        " FROM aijri_results a JOIN d ON a.role_id = d.role_id AND a.as_of = d.as_of"
+        " QUALIFY row_number() OVER (PARTITION BY a.role_id ORDER BY a.version DESC) = 1 ORDER BY a.role_id"))
+
+
+def site_evidence_in_force(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Per role, the newest evidence row of each dimension on or before the role's latest result
+    (not every stored version), by role, dimension and date."""
+    return records(con.execute(
+        "SELECT e.role_id, e.dimension, e.as_of, e.version, e.score, e.origin, e.status, e.confidence, e.age_days,"
+        " e.rationale, e.inputs, e.rubric_version"
+        " FROM evidence_history e JOIN latest_scores l USING (role_id) WHERE e.as_of <= l.as_of"
+        " QUALIFY row_number() OVER (PARTITION BY e.role_id, e.dimension ORDER BY e.as_of DESC) = 1"
+        " ORDER BY e.role_id, e.dimension, e.as_of"))
+
+
+def site_role_documents(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The JSON document of every role as most recently loaded (`catalogue_versions`), by role."""
+    return [doc for (doc,) in con.execute(
+        "SELECT c.document FROM catalogue_versions c JOIN role_titles t"
+        " ON c.role_id = t.role_id AND c.content_hash = t.catalogue_hash ORDER BY c.role_id").fetchall()]

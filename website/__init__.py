@@ -1,5 +1,10 @@
-"""The static site (index + one card page and JSON per role), rendered with Jinja2."""
+"""The static site (index + one card page and JSON per role), rendered with Jinja2.
 
-from website.render import DEFAULT_ATTRIBUTIONS, build_site, render_site, stage_site, swap_dir
+`build` (render/stage/build the site), `model` (the page model, from stored results only),
+`charts` (SVG coordinates), `attribution` (source credits, from the scrapers' descriptors),
+`formats` (how values are written).
+"""
 
-__all__ = ["DEFAULT_ATTRIBUTIONS", "build_site", "render_site", "stage_site", "swap_dir"]
+from website.build import build_site, render_site, stage_site
+
+__all__ = ["build_site", "render_site", "stage_site"]

@@ -13,6 +13,9 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="U.S. Bureau of Labor Statistics",
+    credit_line="Source: U.S. Bureau of Labor Statistics (US public domain)",
+    aliases=("bls", "bureau of labor statistics", "oews"),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

@@ -14,6 +14,9 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="Curated expert claims",
+    credit_line="Source: curated expert claims (each cited)",
+    aliases=(),
 )
 
 __all__ = ["SOURCE", "ClaimsFile", "ExpertClaim", "load_claims", "parse", "requests_for"]

@@ -13,6 +13,9 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="FRED, Federal Reserve Bank of St. Louis",
+    credit_line="Source: FRED, Federal Reserve Bank of St. Louis (series from US public-domain sources)",
+    aliases=("fred", "federal reserve bank of st. louis"),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

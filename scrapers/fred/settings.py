@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from scrapers.http import CSV_CONTENT_TYPES
+
 BASE_URL = "https://fred.stlouisfed.org"
 PATH = "/graph/fredgraph.csv?id={series_id}"
-ALLOWED_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
+ALLOWED_CONTENT_TYPES = CSV_CONTENT_TYPES
 DEFAULT_SERIES: tuple[str, ...] = ("CPIAUCSL", "AHETPI", "JTSJOL")
 
 #: series id -> (metric, unit, geography, frequency, scale). JOLTS is published in thousands;

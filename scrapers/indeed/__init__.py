@@ -13,6 +13,10 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="Indeed Hiring Lab",
+    credit_line="Source: Indeed Hiring Lab (CC BY 4.0)",
+    licence_url="https://creativecommons.org/licenses/by/4.0/",
+    aliases=("indeed hiring lab", "indeed"),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core import geography
 from scrapers.base import RequestOptions, SourceRequest, as_list
 from scrapers.indeed import settings as S
 
 
 def country_code(value: str) -> str:
-    code = str(value).strip().upper()
-    return S.COUNTRY_ALIASES.get(code, code)
+    """Indeed's ISO-2 code for a catalogue country or a CSV ``jobcountry`` cell (UK -> GB)."""
+    return geography.country_code(str(value))
 
 
 def requests_for(roles_lookup: Sequence[Mapping[str, Any]],

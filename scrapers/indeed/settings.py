@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scrapers.http import CSV_CONTENT_TYPES
+
 #: all three Hiring Lab repos hang off this base; override it for the loopback demo
 BASE_URL = "https://raw.githubusercontent.com/hiring-lab"
 PATHS = {
@@ -10,10 +12,8 @@ PATHS = {
     "ai_share": "/ai-tracker/main/AI_posting.csv",
     "wage_growth": "/indeed-wage-tracker/main/posted-wage-growth-by-country.csv",
 }
-# raw.githubusercontent.com serves CSV as text/plain
-ALLOWED_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
-#: Indeed's country codes are ISO-2 (GB, not UK)
-COUNTRY_ALIASES = {"UK": "GB"}
+ALLOWED_CONTENT_TYPES = CSV_CONTENT_TYPES
+# Indeed's country codes are ISO-2 (GB, not UK): core.geography.country_code maps ours onto them.
 
 COLUMNS = {
     "aggregate": ("date", "jobcountry", "indeed_job_postings_index_SA", "variable"),

@@ -13,6 +13,10 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="IT Jobs Watch",
+    credit_line="Source: IT Jobs Watch (CC BY-NC-SA 4.0)",
+    licence_url="https://creativecommons.org/licenses/by-nc-sa/4.0/",
+    aliases=("it jobs watch", "itjobswatch"),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

@@ -13,6 +13,9 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="layoffs.fyi (Kaggle mirror)",
+    credit_line="Source: layoffs.fyi via Kaggle (ODbL)",
+    aliases=("layoffs.fyi",),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

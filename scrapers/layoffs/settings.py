@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from scrapers.http import CSV_CONTENT_TYPES
+
 #: no public URL: the Kaggle download needs a token, so the location (URL or local path) comes
 #: from config ([sources.layoffs] location = "...") or a base_urls override.
 DEFAULT_LOCATION: str | None = None
-ALLOWED_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
+ALLOWED_CONTENT_TYPES = CSV_CONTENT_TYPES
 REQUIRED_COLUMNS = ("company", "total_laid_off", "date", "industry")
 OPTIONAL_COLUMNS = ("location", "country", "source", "percentage_laid_off", "stage")
 

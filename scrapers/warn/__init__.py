@@ -13,6 +13,9 @@ SOURCE = Source(
     allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
     requests_for=requests_for,
     parse=parse,
+    display_name="WARN notices (Big Local News)",
+    credit_line="Source: WARN notices compiled by Big Local News (public records)",
+    aliases=("warn notice", "big local news"),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

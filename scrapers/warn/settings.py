@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from scrapers.http import CSV_CONTENT_TYPES
+
 #: Big Local News' standardised national file. The default branch was not verified offline:
 #: set [sources.warn] location in settings.toml if it moves.
 BASE_URL = "https://raw.githubusercontent.com/biglocalnews/warn-github-flow/main"
 PATH = "/data/warn-transformer/processed/consolidated.csv"
-ALLOWED_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
+ALLOWED_CONTENT_TYPES = CSV_CONTENT_TYPES
 
 #: canonical column -> accepted header names (the processed schema first, then raw per-state ones
 #: such as Washington's "Company,Location,Layoff Start Date,# of Workers,...,Received Date")

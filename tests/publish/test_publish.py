@@ -13,7 +13,7 @@ from warehouse.db import connect
 from warehouse.dictionary import data_dictionary
 from flows.steps.publish import publish_night
 from warehouse.publish import MARTS, publish_analyst_copy, publish_marts
-from website import render as render_mod
+from website import build as site_build
 
 
 def _publish(home, catalogue):
@@ -71,7 +71,7 @@ def test_a_failed_publish_leaves_every_artefact_untouched(data_home, catalogue, 
     if broken == "site":
         def boom(*args, **kwargs):
             raise RuntimeError("site build failed")
-        monkeypatch.setattr(render_mod, "build_site", boom)
+        monkeypatch.setattr(site_build, "build_site", boom)
         expected = RuntimeError
     elif broken == "marts":
         monkeypatch.setattr(publish_mod, "MARTS", {**MARTS, "no_such_view": "1"})

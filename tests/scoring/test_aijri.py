@@ -110,3 +110,23 @@ def test_vectorised_agrees_with_scalar_everywhere_on_the_grid():
     for row, out in zip(rows, frame.itertuples()):
         expected = score(**row)
         assert (out.aijri, out.zone, out.sublabel) == (expected.aijri, expected.zone, expected.sublabel)
+
+
+def test_zones_ranges_and_boundaries_are_the_methods_wherever_scoring_checks_them():
+    """method.toml holds the zone boundaries, input ranges and AIJRI scale once: the results
+    models and the alert policy read them instead of repeating 48 / 25 / -10..10 / 0..100."""
+    from scoring.aijri import ZONES
+    from scoring.alerts import ZONE_RANK, AlertPolicy
+    from scoring.results import AijriResults
+
+    m = load_method()
+    policy = AlertPolicy()
+    assert (policy.green_min, policy.yellow_min) == (float(m.green_min), float(m.yellow_min))
+    assert sorted(ZONE_RANK, key=ZONE_RANK.get) == list(ZONES)
+    columns = AijriResults.to_schema().columns
+    expected = dict(m.ranges, override_aijri=(m.clamp_min, m.clamp_max), aijri=(m.clamp_min, m.clamp_max))
+    for name, (lo, hi) in expected.items():
+        stats = {k: v for check in columns[name].checks for k, v in check.statistics.items()}
+        assert (Decimal(str(stats["min_value"])), Decimal(str(stats["max_value"]))) == (lo, hi), name
+    [zone_check] = columns["zone"].checks
+    assert sorted(zone_check.statistics["allowed_values"]) == sorted(ZONES)

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pandas as pd
+import pandera.pandas as pa
 
 from scoring.guards import plausibility
 from scoring.models import Quarantine, validate_observations
@@ -95,3 +96,30 @@ def test_dates_running_backwards_quarantine_the_stale_series():
     later = dict(event, series_key="layoffs:Acme:1", period_start=pd.Timestamp("2026-01-01"),
                  period_end=pd.Timestamp("2026-01-01"))
     assert plausibility(valid([event]), valid([later]), RUBRIC)[1].empty
+
+
+def test_the_schema_check_and_the_guard_apply_one_salary_band_at_both_edges():
+    """rubric.toml [guards.salary_band] is the only definition of the band: the IT Jobs Watch
+    schema check and the plausibility guard accept its edges and reject just past them alike.
+    A second band (in the models, or anywhere the schema check reads) would split them."""
+    from scoring.guards import salary_band
+    from scoring.models import SOURCE_METRICS, ItJobsWatchObservations, coerce_observations, salary_bands
+
+    g = RUBRIC.guards
+    assert salary_bands() == g.salary_band  # the schema check reads the rubric's own table
+    pairs = [(m, u) for m in g.salary_band_metrics for u in (SOURCE_METRICS["itjobswatch"].get(m) or ())
+             if u in g.salary_band]
+    assert {u for _, u in pairs} == {"GBP/year", "GBP/day"}  # both IT Jobs Watch pay units are covered
+    for metric, unit in pairs:
+        lo, hi = g.salary_band[unit]
+        for value, inside in ((lo, True), (hi, True), (lo - 0.01, False), (hi + 0.01, False)):
+            row = itjw(value, "2026-03-02", metric, unit)
+            try:
+                ItJobsWatchObservations.validate(pd.DataFrame([row]), lazy=True)
+                schema_ok = True
+            except pa.errors.SchemaErrors as exc:
+                assert set(exc.failure_cases["check"].astype(str)) == {"itjobswatch_median_pay_in_sane_band"}
+                schema_ok = False
+            obs = coerce_observations(pd.DataFrame([row])).assign(_pos=[0])
+            guard_ok = not salary_band(obs, RUBRIC)
+            assert schema_ok == guard_ok == inside, (metric, unit, value, schema_ok, guard_ok)

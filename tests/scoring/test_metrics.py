@@ -203,3 +203,24 @@ def test_compute_metrics_covers_every_rubric_metric_per_role_and_ignores_the_fut
     again = compute_metrics(ObservationIndex(rows), lookups, AS_OF, RUBRIC)
     pd.testing.assert_frame_equal(frame, again)
     assert [r.role_id for r in role_specs(lookups)] == ["mlops-engineer", "bare"]
+
+
+def test_uk_and_gb_are_one_country_wherever_a_country_is_read():
+    """core.geography holds the only UK -> GB alias: the Indeed requests and parser, the
+    metrics' country lookups and the rubric's CPI table all answer the same for either spelling."""
+    from core.geography import country_code, geography_aliases
+    from scrapers.indeed.fetch import country_code as indeed_country_code
+
+    for spelling in ("UK", "uk", " GB ", "gb"):
+        assert country_code(spelling) == indeed_country_code(spelling) == "GB"
+        assert geography_aliases(spelling) == {"UK", "GB"}
+    assert geography_aliases("US") == {"US"} and geography_aliases(None) == set() == geography_aliases(" ")
+    assert RUBRIC.cpi.series_for("GB") == RUBRIC.cpi.series_for("UK") != []
+    # an Indeed GB series answers a role whose catalogue says UK, by geography or by series key
+    rows = [daily("indeed", "indeed:aggregate:GB:total", "GB", "GB", "postings_index", "index", d, v)
+            for d, v in (("2025-03-03", 80.0), ("2026-03-02", 88.0))]
+    rows.append(daily("indeed", "indeed:aggregate:GB:new", "GB", None, "new_postings_index", "index", "2026-03-02", 9.0))
+    index = ObservationIndex(obs(rows))
+    for country in ("UK", "GB"):
+        assert len(index.country("indeed", "postings_index", country)) == 2
+        assert len(index.country("indeed", "new_postings_index", country)) == 1

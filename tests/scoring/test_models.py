@@ -160,3 +160,21 @@ def test_quarantine_records_keep_dates_as_dates():
     [failure] = [json.loads(f) for f in quarantine["failure"]]
     assert failure["period_start"] == "2025-09-03"
     assert str(quarantine["period_end"].iloc[0])[:10] == "2026-03-02"
+
+
+def test_the_observation_model_is_the_scrapers_declaration():
+    """scrapers.base.OBSERVATION_KINDS declares the observation columns once; the pandera model
+    lists them again only to attach checks, so it must keep their order and kind."""
+    from scrapers.base import OBSERVATION_KINDS, observations_frame
+
+    assert OBSERVATION_COLUMNS == list(OBSERVATION_KINDS)
+    schema = Observations.to_schema().columns
+    assert list(schema) == OBSERVATION_COLUMNS
+    pandera_kind = {"str": "string", "date": "datetime64", "float": "float64"}
+    for column, kind in OBSERVATION_KINDS.items():
+        assert str(schema[column].dtype).startswith(pandera_kind[kind]), (column, kind, schema[column].dtype)
+    built = observations_frame([row()])  # what every parser hands over
+    assert list(built.columns) == OBSERVATION_COLUMNS
+    assert all(isinstance(built.at[0, c], date) for c, k in OBSERVATION_KINDS.items() if k == "date")
+    assert [c for c in built.columns if built[c].dtype == "float64"] == [
+        c for c, k in OBSERVATION_KINDS.items() if k == "float"]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from core.catalogue import DIMENSIONS, Override, load_catalogue
 from scoring.models import EvidenceScores
-from scoring.refresh import EVIDENCE_COLUMNS, evidence_totals, refresh_evidence
+from scoring.refresh import EVIDENCE_COLUMNS, empty_evidence, evidence_totals, refresh_evidence
 from scoring.rubric import load_rubric
 
 REPO = Path(__file__).resolve().parents[2]
@@ -216,3 +216,26 @@ def test_real_samples_through_the_parsers():
     assert {x["fetch_id"] for x in json.loads(lineage)} == {"fetch-itjw"}
     ai = evidence_of(result).loc["ai_tool_maturity"]
     assert ai["origin"] == "refreshed" and ai["score"] == -1  # GB AI share +3.7 pp in a year
+
+
+def test_one_evidence_totals_rule_serves_the_refresh_the_score_stage_and_the_baseline():
+    """scoring.refresh.evidence_totals is the rule; scoring.results.evidence_totals (the score
+    stage) only relabels it, and with nothing held every role's total is its catalogue baseline."""
+    from scoring.results import evidence_totals as score_stage_totals
+
+    for night in (refresh_evidence(pd.DataFrame(page("2026-03-02", 300.0, 200.0, 90000.0, 80000.0,
+                                                     slug="cloud architect")), None, CATALOGUE, None, AS_OF, "r",
+                                   RUBRIC).evidence,
+                  refresh_evidence(pd.DataFrame(_all_five("cloud architect", "cloud-architect", "Infrastructure")),
+                                   None, CATALOGUE, None, AS_OF, "r", RUBRIC).evidence):
+        rule = evidence_totals(night, CATALOGUE).set_index("role_id")
+        stage = score_stage_totals(CATALOGUE, night).set_index("role_id")
+        pd.testing.assert_series_equal(stage["evidence_total"], rule["evidence_total"])
+        assert stage["evidence_refreshed"].tolist() == rule["refreshed"].tolist()
+    for held in (pd.DataFrame(), empty_evidence()):
+        stage = score_stage_totals(CATALOGUE, held).set_index("role_id")
+        rule = evidence_totals(held, CATALOGUE).set_index("role_id")
+        for role in CATALOGUE:
+            assert stage.at[role.id, "evidence_total"] == rule.at[role.id, "evidence_total"] \
+                == role.baseline_evidence_total
+            assert not stage.at[role.id, "evidence_refreshed"]

@@ -53,3 +53,13 @@ def test_post_request_key_ignores_secrets():
     c = SourceRequest(source="bls", url="https://api.bls.gov/x", method="POST", json={"seriesid": ["B"]})
     assert a.key == b.key != c.key and a.method == "POST" and "k1" not in repr(a)
     assert SourceRequest(source="x", url="https://e.org/a").key == "https://e.org/a"
+
+
+def test_outcome_sets_and_csv_content_types_are_defined_once():
+    from scrapers.http import ANSWERED_OUTCOMES, CSV_CONTENT_TYPES, FAILED_OUTCOMES, OK, OUTCOMES, UNCHANGED
+    from scrapers.registry import SOURCES
+
+    assert ANSWERED_OUTCOMES == {OK, UNCHANGED}
+    assert ANSWERED_OUTCOMES | FAILED_OUTCOMES == set(OUTCOMES) and not ANSWERED_OUTCOMES & FAILED_OUTCOMES
+    for name in ("indeed", "fred", "layoffs", "warn"):  # every CSV download
+        assert SOURCES[name].allowed_content_types is CSV_CONTENT_TYPES, name

@@ -14,6 +14,7 @@ from scrapers.gather import gather
 from scrapers.http import HttpSettings, fetch_one
 from scrapers.registry import SOURCES
 from sim import catalogue_gen as gen
+from sim.payloads import itjobswatch
 from sim.simserver import HOSTS, XSS_PAYLOADS, SimServer, dump_toml, scaled_intervals
 
 pytestmark = pytest.mark.slow  # real loopback servers
@@ -59,7 +60,7 @@ def test_every_source_parses_and_the_numbers_are_the_worlds(sim, roles):
     obs = result.observations
     assert set(obs["source"]) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn"}
     for role in roles:
-        numbers = sim.world.itjw_numbers(sim.world.by_path[sim.world.role_paths("itjobswatch", [role.id])[0]])
+        numbers = itjobswatch.numbers(sim.world, sim.world.by_path[sim.world.role_paths("itjobswatch", [role.id])[0]])
         postings = obs[(obs["source"] == "itjobswatch") & (obs["metric"] == "postings")
                        & (obs["subject"] == role.slug)].sort_values("period_end", ascending=False)
         assert postings["value"].tolist() == [float(v) for v in numbers["postings"]]

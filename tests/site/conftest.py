@@ -7,7 +7,7 @@ import pytest
 
 from core.catalogue import load_catalogue
 from tests.site.site_helpers import GENERATED_AT, build_warehouse
-from website.render import render_site
+from website import render_site
 
 
 @pytest.fixture(scope="session")

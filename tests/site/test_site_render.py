@@ -10,8 +10,11 @@ from datetime import date
 import pytest
 
 from tests.site.site_helpers import GENERATED_AT, PAYLOAD, build_warehouse
-from website import render as render_mod
-from website.render import render_site, sources_of, normalise_attributions, swap_dir
+from core.files import clean_swap_leftovers, swap_dir
+from website import build as build_mod
+from website.attribution import normalise_attributions, sources_of
+from website.build import render_site
+from website.formats import web_url
 
 
 def read(site, rel: str) -> str:
@@ -121,7 +124,7 @@ def test_render_from_a_path_and_swap_keeps_the_old_site_on_failure(tmp_path, sit
     def boom(*args, **kwargs):
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr(render_mod, "build_site", boom)
+    monkeypatch.setattr(build_mod, "build_site", boom)
     with pytest.raises(RuntimeError):
         render_site(site["warehouse"], catalogue, out, GENERATED_AT)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -136,7 +139,7 @@ def test_swap_dir_and_interrupted_swap_recovery(tmp_path):
     assert (live / "a").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     # A crash between the two renames leaves only site.old-*: the next build puts it back first.
     (tmp_path / "site").rename(tmp_path / "site.old-0000cafe")
-    render_mod.clean_leftovers(live)
+    clean_swap_leftovers(live)
     assert (live / "a").read_text() == "new"
 
 
@@ -160,7 +163,7 @@ def test_sources_detection_and_attribution_overrides():
     assert merged["itjobswatch"]["text"] == "Source: IT Jobs Watch (CC BY-NC-SA 4.0)"
     assert merged["itjobswatch"]["name"] == "IT Jobs Watch"
     assert merged["adzuna"]["text"] == "Source: Adzuna (by consent)"
-    assert render_mod._web_url(merged["adzuna"]["homepage"]) is None
+    assert web_url(merged["adzuna"]["homepage"]) is None
 
 
 def test_years_of_nights_mark_zone_changes_and_list_the_newest(tmp_path):
@@ -168,7 +171,8 @@ def test_years_of_nights_mark_zone_changes_and_list_the_newest(tmp_path):
     from datetime import timedelta
 
     from core.catalogue import load_catalogue
-    from website.render import HISTORY_TABLE_ROWS, SiteData, history_parts, sparkline
+    from website.charts import HISTORY_TABLE_ROWS, sparkline
+    from website.model import SiteData, history_parts
 
     role = load_catalogue().roles["mlops-engineer"]
     start = date(2024, 1, 1)
@@ -187,3 +191,50 @@ def test_years_of_nights_mark_zone_changes_and_list_the_newest(tmp_path):
     assert parts["history_not_listed"] == 400 - HISTORY_TABLE_ROWS and len(parts["history"]) == 400
     line = sparkline(parts["history"], title="t", width=120)
     assert len(line["points"]) == 120 and line["points"][-1]["as_of"] == nights[-1][0]
+
+
+def test_pages_show_the_stored_result_not_a_recomputed_one(tmp_path):
+    """A stored result the formula would not give (other modifiers, score, zone, sub-label,
+    clamping, methodology): the card, the index and the JSON show the stored one."""
+    con, catalogue = build_warehouse(tmp_path / "w.duckdb", nights=[date(2026, 11, 21)], refreshed={})
+    try:
+        con.execute("UPDATE aijri_results SET em = 1.5, bm = 1.25, gm = 0.75, raw = 3.3333, aijri_unrounded = 33.31,"
+                    " aijri = 33.3, zone = 'Yellow', sublabel = 'Moderate', clamped = true,"
+                    " methodology_version = 'aijri-stored-test' WHERE role_id = 'mlops-engineer'")
+        render_site(con, catalogue, tmp_path / "site", GENERATED_AT)
+    finally:
+        con.close()
+    html = (tmp_path / "site" / "roles" / "mlops-engineer.html").read_text()
+    calc = re.search(r'<ul class="calc" id="calculation">(.*?)</ul>', html, re.S).group(1)
+    assert "EM = 1.50, BM = 1.25, GM = 0.75" in calc and "3.05 × 1.50 × 1.25 × 0.75 = 3.3333" in calc
+    assert "× 100 = <strong>33.3</strong> (clamped to 0-100)" in calc
+    assert "Zone: <strong>Yellow (Moderate)</strong>" in calc and "Stored under methodology aijri-stored-test" in calc
+    assert re.search(r'<span class="score" id="aijri">33\.3</span>', html) and "Yellow (Moderate)" in html
+    headline = re.search(r'<p class="headline">(.*?)</p>', html, re.S).group(1)
+    assert "42.6" not in calc + headline and "1.20" not in calc  # what the formula gives these inputs
+    # the what-if distances describe the formula's result, not this one: not shown
+    assert "To <strong>" not in html and "Not shown" in re.search(r'<ul id="boundaries">(.*?)</ul>', html, re.S).group(1)
+    assert "Methodology aijri-stored-test." in html
+    assert "methodology aijri-2026.1, aijri-stored-test" in html  # the footer: every version shown
+    data = json.loads((tmp_path / "site" / "roles" / "mlops-engineer.json").read_text())
+    assert data["methodology_version"] == "aijri-stored-test"
+    c = data["calculation"]
+    assert (c["em"], c["bm"], c["gm"], c["raw"], c["aijri_unrounded"], c["aijri"], c["zone"], c["sublabel"],
+            c["clamped"], c["boundaries"]) == (1.5, 1.25, 0.75, 3.3333, 33.31, 33.3, "Yellow", "Moderate", True, [])
+    index = (tmp_path / "site" / "index.html").read_text()
+    row = re.search(r'data-role="mlops-engineer">(.*?)</tr>', index, re.S).group(1)
+    assert ">33.3<" in row and "Yellow (Moderate)" in row
+    # the other roles' stored results are what the formula gives: their pages still show the distances
+    assert "To <strong>" in (tmp_path / "site" / "roles" / "devops-engineer.html").read_text()
+
+
+def test_attributions_come_from_the_source_descriptors():
+    """One table of sources: the scrapers' descriptors; the nightly's overrides change nothing."""
+    from scrapers.registry import SOURCES
+
+    sources = normalise_attributions(None)
+    assert list(sources) == list(SOURCES)
+    for name, source in SOURCES.items():
+        assert sources[name]["text"] == source.credit_line and sources[name]["aliases"] == list(source.aliases)
+        assert sources[name]["name"] == source.display_name
+    assert normalise_attributions({s.name: s for s in SOURCES.values()}) == sources

@@ -1,0 +1,48 @@
+"""The simulated hosts, the paths each serves, and the faults a host can be switched to.
+
+One sim host per real host, so that per-host politeness means something:
+
+=============  ===================================================  ==========================
+sim host       impersonates                                         sources
+=============  ===================================================  ==========================
+itjobswatch    www.itjobswatch.co.uk (current layout role pages)   itjobswatch
+github         raw.githubusercontent.com                           indeed, warn, layoffs
+bls            api.bls.gov (v2 POST)                               bls
+fred           fred.stlouisfed.org (fredgraph.csv)                 fred
+=============  ===================================================  ==========================
+"""
+
+from __future__ import annotations
+
+HOSTS = ("itjobswatch", "github", "bls", "fred")
+SOURCE_HOST = {"itjobswatch": "itjobswatch", "indeed": "github", "warn": "github", "layoffs": "github",
+               "bls": "bls", "fred": "fred"}
+#: the real host each sim host stands for, and its interval in core/settings.toml
+REAL_HOSTS = {"itjobswatch": "www.itjobswatch.co.uk", "github": "raw.githubusercontent.com",
+              "bls": "api.bls.gov", "fred": "fred.stlouisfed.org"}
+
+# ---- paths (IT Jobs Watch role pages come from the roles: `WorldRole.page_path`)
+INDEED_PREFIX = "/hiring-lab"
+INDEED_PATHS = {
+    "aggregate": INDEED_PREFIX + "/job_postings_tracker/master/{cc}/aggregate_job_postings_{cc}.csv",
+    "sector": INDEED_PREFIX + "/job_postings_tracker/master/{cc}/job_postings_by_sector_{cc}.csv",
+    "ai_share": INDEED_PREFIX + "/ai-tracker/main/AI_posting.csv",
+    "wage_growth": INDEED_PREFIX + "/indeed-wage-tracker/main/posted-wage-growth-by-country.csv",
+}
+WARN_PATH = "/biglocalnews/warn-github-flow/main/data/warn-transformer/processed/consolidated.csv"
+LAYOFFS_PATH = "/layoffs/layoffs.csv"
+BLS_PATH = "/publicAPI/v2/timeseries/data/"
+FRED_PATH = "/graph/fredgraph.csv"
+FRED_SERIES = ("CPIAUCSL", "AHETPI", "JTSJOL")
+BLS_CPI_SERIES = "CUUR0000SA0"
+
+# ---- faults (applied by `sim.host_server` for transport, by `sim.payloads` for content)
+TRANSPORT_FAULTS = ("http_5xx", "timeout", "truncated", "huge", "offhost_redirect", "robots")
+CONTENT_FAULTS = ("layout", "non_utf8", "implausible", "xss")
+FAULT_KINDS = TRANSPORT_FAULTS + CONTENT_FAULTS
+
+#: strings a scraped page carries under the ``xss`` fault; none may appear unescaped in the site
+XSS_PAYLOADS = ('<script>alert("jobzone-xss")</script>', '<img src=x onerror=alert("jobzone-xss")>')
+#: the body size of the ``huge`` fault (streamed from one reused chunk)
+HUGE_BYTES = 50 * 1024 * 1024
+ROBOTS_DEFAULT = "User-agent: *\nDisallow: /private/\n"

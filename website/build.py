@@ -1,0 +1,141 @@
+"""Building the site: the public API, the Jinja2 environment and the files written.
+
+Jinja2 autoescaping is on for every template and no template marks data `|safe`, so a scraped
+string can never become markup. The site is built in a temporary sibling directory and
+swapped into place at the end (`swap_dir`): a failed build leaves the previously published
+site untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+import jinja2
+
+from core.catalogue import Catalogue
+from core.errors import WarehouseError
+from core.files import clean_swap_leftovers, swap_dir
+from core.vocabulary import DIMENSION_LABELS
+from scoring.aijri import load_method
+from website.attribution import footer_sources, normalise_attributions
+from website.formats import iso_time, num, signed, state, to_date, to_json
+from website.model import history_parts, json_summary, load_site_data, methodology_versions, role_json, role_page
+
+SITE_DIR = Path(__file__).resolve().parent
+STYLESHEET = SITE_DIR / "style.css"
+
+
+def render_site(con_or_path: duckdb.DuckDBPyConnection | str | os.PathLike,
+                catalogue: Catalogue | None, out_dir: str | os.PathLike,
+                generated_at: datetime | None = None,
+                attributions: Mapping[str, Any] | None = None) -> list[Path]:
+    """Build the whole site in a temporary sibling of `out_dir`, then swap it into place.
+
+    `con_or_path`: an open connection (e.g. the nightly's) or a warehouse file, opened
+    read-only. `catalogue`: the role catalogue; None reads the role documents recorded in the
+    warehouse (`catalogue_versions`). Returns the published files (paths under `out_dir`).
+    """
+    out_dir = Path(out_dir)
+    build = stage_site(con_or_path, catalogue, out_dir, generated_at, attributions)
+    try:
+        swap_dir(build, out_dir)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return sorted(p for p in out_dir.rglob("*") if p.is_file())
+
+
+def stage_site(con_or_path: duckdb.DuckDBPyConnection | str | os.PathLike, catalogue: Catalogue | None,
+               out_dir: str | os.PathLike, generated_at: datetime | None = None,
+               attributions: Mapping[str, Any] | None = None) -> Path:
+    """Build the site into a fresh `<out_dir>.tmp-<hex>` directory and return it (not yet live)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    clean_swap_leftovers(out_dir)
+    build = out_dir.with_name(f"{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
+    build.mkdir()
+    try:
+        if isinstance(con_or_path, duckdb.DuckDBPyConnection):
+            build_site(con_or_path, catalogue, build, generated_at, attributions)
+        else:
+            path = Path(con_or_path)
+            if not path.exists():
+                raise WarehouseError(f"{path}: no warehouse to render the site from")
+            con = duckdb.connect(str(path), read_only=True)
+            try:
+                build_site(con, catalogue, build, generated_at, attributions)
+            finally:
+                con.close()
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return build
+
+
+def build_site(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None, build_dir: str | os.PathLike,
+               generated_at: datetime | None = None,
+               attributions: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write every file of the site into `build_dir` (which must exist); returns them.
+
+    `attributions` overrides the registered sources' attributions (see `normalise_attributions`).
+    """
+    build_dir = Path(build_dir)
+    generated_at = generated_at or datetime.now(timezone.utc)
+    sources = normalise_attributions(attributions)
+    data = load_site_data(con, catalogue)
+    env = _environment()
+    written: list[Path] = []
+
+    def put(rel: str, text: str) -> None:
+        target = build_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+
+    # The method supplies the formula's constants and zone thresholds the pages explain; the
+    # results themselves, and the methodology they were stored under, come from the warehouse.
+    method = load_method()
+    methodology = ", ".join(methodology_versions(data)) or method.version
+    pages = [role_page(role, data, method, sources) for role in data.roles]
+    common = {"generated_at": iso_time(generated_at), "methodology_version": methodology,
+              "footer_sources": footer_sources(sources, pages)}
+
+    index_rows = [p["summary"] for p in pages]
+    put("index.html", env.get_template("index.html.j2").render(root="", roles=index_rows, page_title="AIJRI by role",
+                                                               **common))
+    put("index.json", to_json({"generated_at": common["generated_at"], "methodology_version": methodology,
+                               "roles": [json_summary(r) for r in index_rows]}))
+    for role, page in zip(data.roles, pages):
+        rid = page["role"]["id"]
+        full = {**page, **history_parts(role, data)}
+        put(f"roles/{rid}.html", env.get_template("role.html.j2").render(
+            root="../", page=full, page_title=f"{page['role']['title']}: AIJRI", **common))
+        put(f"roles/{rid}.json", to_json(role_json(full, common["generated_at"], methodology)))
+    shutil.copyfile(STYLESHEET, build_dir / "style.css")
+    written.append(build_dir / "style.css")
+    return written
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(SITE_DIR)),
+        autoescape=True,  # every template, whatever its name: data is always escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["signed"] = signed
+    env.filters["num"] = num
+    env.filters["pct"] = lambda v: "–" if v is None else f"{v:g} %"
+    env.filters["state"] = lambda z, s=None: "–" if z is None else state(z, s)
+    env.filters["lower_zone"] = lambda z: (z or "none").lower()
+    env.filters["date"] = lambda d: "–" if d is None else to_date(d).isoformat()
+    env.filters["dimension"] = lambda d: DIMENSION_LABELS.get(d, d)
+    return env

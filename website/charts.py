@@ -1,0 +1,93 @@
+"""The SVG charts, as coordinates for the templates: drawn from numbers only, never from text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scoring.aijri import load_method
+from website.formats import state, to_date
+
+#: up to this many nights a page marks every night on its chart and lists it in its table;
+#: beyond, the chart marks the nights whose zone or sub-label changed (and the first and last),
+#: and the table lists the newest HISTORY_TABLE_ROWS nights (the role's JSON holds them all)
+MARK_EVERY_NIGHT_UP_TO = 120
+HISTORY_TABLE_ROWS = 90
+
+
+def chart_points(history: list[tuple]) -> list[dict]:
+    """(as_of, aijri, zone, sublabel) nights, as stored, as the points the charts and tables take."""
+    return [{"as_of": to_date(night), "aijri": float(aijri), "zone": zone, "sublabel": sublabel}
+            for night, aijri, zone, sublabel in history]
+
+
+def history_chart(points: list[dict], *, title: str, width: int = 640, height: int = 240) -> dict:
+    """Coordinates of the AIJRI history chart on a fixed 0-100 axis with the zone bands."""
+    left, right, top, bottom = 44, 16, 12, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    m = load_method()  # the zone thresholds the bands are drawn at
+    green, yellow = float(m.green_min), float(m.yellow_min)
+
+    def y_of(v: float) -> float:
+        return round(top + plot_h * (1 - max(0.0, min(100.0, v)) / 100), 2)
+
+    xs = x_positions([p["as_of"] for p in points], left + 10, plot_w - 20)
+    coords = [{"x": x, "y": y_of(p["aijri"]), **p} for x, p in zip(xs, points)]
+    bands = [
+        {"zone": "Green", "y": y_of(100), "h": round(y_of(green) - y_of(100), 2)},
+        {"zone": "Yellow", "y": y_of(green), "h": round(y_of(yellow) - y_of(green), 2)},
+        {"zone": "Red", "y": y_of(yellow), "h": round(y_of(0) - y_of(yellow), 2)},
+    ]
+    ticks = [{"v": v, "y": y_of(v)} for v in (0, yellow, green, 100)]
+    x_labels = []
+    if coords:
+        x_labels.append({"x": coords[0]["x"], "text": coords[0]["as_of"].isoformat(), "anchor": "start"})
+        if len(coords) > 1:
+            x_labels.append({"x": coords[-1]["x"], "text": coords[-1]["as_of"].isoformat(), "anchor": "end"})
+        if len(coords) == 1:
+            x_labels[0]["anchor"] = "middle"
+    if len(coords) <= MARK_EVERY_NIGHT_UP_TO:
+        marked = coords
+    else:
+        marked = [c for i, c in enumerate(coords) if i in (0, len(coords) - 1) or
+                  (c["zone"], c["sublabel"]) != (coords[i - 1]["zone"], coords[i - 1]["sublabel"])]
+        marked = [coords[0], *marked[1:][-(MARK_EVERY_NIGHT_UP_TO - 1):]] if len(marked) > MARK_EVERY_NIGHT_UP_TO \
+            else marked
+    for c in marked:  # only marked points carry a tooltip
+        c["label"] = f"{c['as_of'].isoformat()}: {c['aijri']:.1f} ({state(c['zone'], c['sublabel'])})"
+    summary = (f"{title}: {len(coords)} point(s)" + (
+        f", from {coords[0]['aijri']:.1f} on {coords[0]['as_of'].isoformat()} to {coords[-1]['aijri']:.1f}"
+        f" on {coords[-1]['as_of'].isoformat()}" if coords else ", no results yet"))
+    return {"width": width, "height": height, "left": left, "plot_w": plot_w, "top": top, "plot_h": plot_h,
+            "points": coords, "marked": marked, "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords),
+            "bands": bands, "ticks": ticks, "x_labels": x_labels, "title": title, "summary": summary}
+
+
+def sparkline(points: list[dict], *, title: str, width: int = 120, height: int = 28) -> dict:
+    pad = 3
+    values = [p["aijri"] for p in points]
+    lo, hi = (min(values), max(values)) if values else (0.0, 100.0)
+    if hi - lo < 2:
+        mid = (hi + lo) / 2
+        lo, hi = mid - 1, mid + 1
+    if len(points) > width:
+        # a 120-pixel line cannot show more nights than pixels: evenly spaced nights, the last kept
+        step = (len(points) - 1) / (width - 1)
+        points = [points[round(i * step)] for i in range(width)]
+    xs = x_positions([p["as_of"] for p in points], pad, width - 2 * pad)
+    coords = [{"x": x, "y": round(pad + (height - 2 * pad) * (1 - (p["aijri"] - lo) / (hi - lo)), 2),
+               "aijri": p["aijri"], "as_of": p["as_of"]} for x, p in zip(xs, points)]
+    label = (f"{title}: " + ", ".join(f"{c['aijri']:.1f} on {c['as_of'].isoformat()}" for c in coords[-10:])
+             if coords else f"{title}: no results yet")
+    return {"width": width, "height": height, "points": coords,
+            "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords), "label": label,
+            "last": coords[-1] if coords else None}
+
+
+def x_positions(days: list[date], left: float, span: float) -> list[float]:
+    if not days:
+        return []
+    if len(days) == 1:
+        return [round(left + span / 2, 2)]
+    first, last = days[0], days[-1]
+    total = (last - first).days or 1
+    return [round(left + span * (d - first).days / total, 2) for d in days]
