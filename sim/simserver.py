@@ -1,15 +1,7 @@
 """A simulated world of sources on loopback, for benchmarks and fault tests.
 
-One HTTP server per real host (`sim.hosts`), so that per-host politeness means something:
-
-=============  ===================================================  ==========================
-sim host       impersonates                                         sources
-=============  ===================================================  ==========================
-itjobswatch    www.itjobswatch.co.uk (current layout role pages)   itjobswatch
-github         raw.githubusercontent.com                           indeed, warn, layoffs
-bls            api.bls.gov (v2 POST)                               bls
-fred           fred.stlouisfed.org (fredgraph.csv)                 fred
-=============  ===================================================  ==========================
+One HTTP server per real host, so that per-host politeness means something (the table of sim
+hosts, what each impersonates and which sources it serves is in `sim/hosts.py`).
 
 Payloads are synthetic but keep the real samples' structure (`scrapers/samples/`): an IT Jobs
 Watch page per role built like `developer_permanent_uk_2020-03-02_current-layout.html`
