@@ -2,9 +2,10 @@
 
 Readers only ever see a complete previous version or a complete new one:
 
-* **Analyst copy** (`published/warehouse.duckdb`): CHECKPOINT the writer (the WAL is folded into
-  the file), copy the file to a temp file in the same directory, verify the copy opens and holds
-  the same rows, then `os.replace` it over the old copy. An analyst process holding the old copy
+* **Analyst copy** (`published/warehouse.duckdb`): CHECKPOINT the writer, write the whole
+  database into a temp file in the same directory in a storage version DuckDB 1.x clients open
+  (`ANALYST_STORAGE_VERSION`), verify the copy opens and holds the same rows, then `os.replace` it
+  over the old copy. An analyst process holding the old copy
   open read-only keeps reading the old inode undisturbed; the next `connect` sees the new file.
   The views and their COMMENTs are part of the file, so they come with the copy.
 * **Marts** (`published/marts/*.parquet`): DuckDB `COPY ... TO ... (FORMAT parquet)` into a temp
@@ -37,6 +38,9 @@ MARTS: dict[str, str] = {
     "evidence_history": "role_id, dimension, as_of",
     "zone_changes": "role_id, as_of",
 }
+#: The storage version the analyst copy is written in: the oldest that every DuckDB 1.2+ client
+#: opens (the warehouse itself is in this DuckDB's newest format, which 1.x clients refuse).
+ANALYST_STORAGE_VERSION = "v1.2.0"
 #: Tables whose row counts must match between the live warehouse and a fresh copy.
 _VERIFY_TABLES = ("aijri_results", "evidence_scores", "runs")
 
@@ -64,7 +68,8 @@ def checkpoint(con: duckdb.DuckDBPyConnection, source: Path) -> None:
 
 def stage_analyst_copy(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike, *,
                        source: str | os.PathLike | None = None) -> Path:
-    """Checkpoint, copy the warehouse to a temp file beside `dest`, verify it; returns the temp file."""
+    """Write the warehouse into a temp file beside `dest` in `ANALYST_STORAGE_VERSION`, verify it;
+    returns the temp file."""
     dest = Path(dest)
     src = Path(source) if source is not None else database_path(con)
     if src.resolve() == dest.resolve():
@@ -73,17 +78,36 @@ def stage_analyst_copy(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike, 
     clean_temp_files(dest.parent, dest.name)
     checkpoint(con, src)
     tmp = dest.with_name(f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}")
+    alias = f"analyst_copy_{uuid.uuid4().hex[:8]}"
     try:
-        with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout, length=1 << 20)
-            fout.flush()
-            os.fsync(fout.fileno())
+        # Not a byte copy: the warehouse file is in this DuckDB's own storage version, which older
+        # clients (the duckdb CLI, R, DBeaver on 1.x) refuse to open. COPY FROM DATABASE rewrites
+        # tables, views and their COMMENTs into a file of the pinned version.
+        _write_copy(con, tmp, alias)
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # analysts read it; nobody writes it
         _verify_copy(con, tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def _write_copy(con: duckdb.DuckDBPyConnection, tmp: Path, alias: str) -> None:
+    current = con.execute("SELECT current_database()").fetchone()[0]
+    try:
+        con.execute(f"ATTACH '{_sql_path(tmp)}' AS {alias} (STORAGE_VERSION '{ANALYST_STORAGE_VERSION}')")
+        try:
+            con.execute(f'COPY FROM DATABASE "{current}" TO {alias}')
+        finally:
+            con.execute(f"DETACH {alias}")
+    except duckdb.Error as exc:
+        raise WarehouseError(f"publish: writing the analyst copy {tmp} failed: {str(exc).splitlines()[0]}") from None
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def commit_analyst_copy(tmp: Path, dest: str | os.PathLike) -> Path:
@@ -137,7 +161,7 @@ def stage_marts(con: duckdb.DuckDBPyConnection, marts_dir: str | os.PathLike) ->
     tmp.mkdir()
     try:
         for view, order in MARTS.items():
-            target = str(tmp / f"{view}.parquet").replace("'", "''")
+            target = _sql_path(tmp / f"{view}.parquet")
             con.execute(f"COPY (SELECT * FROM {view} ORDER BY {order}) TO '{target}' (FORMAT parquet)")
     except duckdb.Error as exc:
         shutil.rmtree(tmp, ignore_errors=True)
