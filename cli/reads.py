@@ -32,16 +32,22 @@ def history(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
 def sql(query: str = typer.Argument(..., help="A SQL query."), as_json: bool = JsonOpt,
         live: bool = typer.Option(False, "--live", help="Query the nightly's own warehouse instead of the "
                                                         "published analyst copy (still read-only).")) -> None:
-    """Run an analyst query on a read-only connection (the published analyst copy by default)."""
+    """Run one read-only analyst query (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE) on the published
+    analyst copy by default; ATTACH, COPY, file reads, INSTALL/LOAD, SET and scripts are refused."""
     import duckdb
 
-    from warehouse.db import open_warehouse
+    from core.errors import AnalystSqlRefused
+    from warehouse.db import open_analyst
 
     home = state.home
     path = home.warehouse if live or not home.analyst_copy.exists() else home.analyst_copy
-    with open_warehouse(path, read_only=True) as con:
+    # The sandbox (no external access, configuration locked) is the same for --live: a read-only
+    # open of the nightly's own file would otherwise let SQL ATTACH it, or the copy, READ_WRITE.
+    with open_analyst(path) as con:
         try:
             frame = queries.analyst_query(con, query)
+        except AnalystSqlRefused as exc:
+            raise AnalystSqlRefused(f"sql: {exc}") from None
         except duckdb.Error as exc:
             raise JobzoneError(f"sql: {str(exc).splitlines()[0]}") from None
     emit_json(records(frame)) if as_json else print_table(records(frame))

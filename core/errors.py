@@ -35,3 +35,7 @@ class UnknownRoleError(JobzoneError):
 
 class NightAlreadyRunning(JobzoneError):
     """Another nightly holds this data home's lock."""
+
+
+class AnalystSqlRefused(JobzoneError):
+    """`jobzone sql` was given something other than one read-only query (ATTACH, COPY, SET, ...)."""

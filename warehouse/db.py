@@ -56,8 +56,8 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
     return "lock" in str(exc).lower()
 
 
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse. DuckDB never waits for a lock, so we retry with a bounded backoff."""
+def _open(path: Path, *, read_only: bool, wait_seconds: float, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with the lock retry. DuckDB never waits for a lock, so we retry with a bounded backoff."""
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse yet; run `jobzone score` or `jobzone run --demo` first")
@@ -65,8 +65,7 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) 
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -74,10 +73,19 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) 
                 raise WarehouseError(f"{path}: cannot open: {exc}") from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-    con.execute("SET TimeZone = 'UTC'")
+
+
+def _memory_limit() -> str:
     # DuckDB takes 80 % of RAM by default; the nightly shares the machine with analysts and
     # Prefect, and spills to disk past this limit instead.
-    con.execute(f"SET memory_limit = '{os.environ.get('JOBZONE_DUCKDB_MEMORY', '1GB')}'")
+    return os.environ.get("JOBZONE_DUCKDB_MEMORY", "1GB")
+
+
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (read-write: migrated). For an analyst's own SQL use `connect_analyst`."""
+    con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET memory_limit = '{_memory_limit()}'")
     if not read_only:
         migrate(con)
     return con
@@ -103,3 +111,59 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
     else:
         con.execute("COMMIT")
+
+
+# --------------------------------------------------------------------------- the analyst sandbox
+
+#: What an analyst's SQL (`jobzone sql`) may not do, fixed in the config DuckDB opens the file
+#: with, so it holds before any SQL runs. A read-only open alone still lets SQL ATTACH another
+#: file (the live warehouse) READ_WRITE and delete history, COPY ... TO or read any file, and
+#: INSTALL an extension over the network; external access off refuses all of them (the database
+#: file itself stays readable, and spilling to its .tmp directory still works).
+ANALYST_CONFIG: dict[str, object] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,  # a query over a URL would fetch httpfs by itself
+    "autoload_known_extensions": False,     # only the statically linked extensions (json, parquet, icu)
+    "allow_community_extensions": False,
+}
+#: as duckdb_settings() reports them once the sandbox is in force
+_ANALYST_SETTINGS = {"enable_external_access": "false", "autoinstall_known_extensions": "false",
+                     "autoload_known_extensions": "false", "allow_community_extensions": "false",
+                     "lock_configuration": "true"}
+
+
+def connect_analyst(path: Path, *, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for analysts' own SQL: no external access, configuration locked.
+
+    DuckDB refuses to re-enable external access itself, but not every setting (memory_limit,
+    temp_directory, profiling_output, autoinstall...): `lock_configuration` freezes them all, so
+    no SET, RESET or PRAGMA of the user's can loosen the sandbox.
+    """
+    path = Path(path)
+    config = {**ANALYST_CONFIG, "memory_limit": _memory_limit()}
+    try:
+        con = _open(path, read_only=True, wait_seconds=wait_seconds, config=config)
+    except duckdb.Error as exc:  # e.g. this process already holds the file with another config
+        raise WarehouseError(f"{path}: cannot open for analysts: {str(exc).splitlines()[0]}") from None
+    try:
+        # A second analyst connection in one process shares the (already locked) DuckDB instance.
+        if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+            con.execute("SET TimeZone = 'UTC'")  # an ICU setting: not accepted in the open config
+            con.execute("SET lock_configuration = true")
+        held = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ?",
+                                [list(_ANALYST_SETTINGS)]).fetchall())
+        if held != _ANALYST_SETTINGS:
+            raise WarehouseError(f"{path}: the analyst sandbox is not in force ({held})")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+@contextmanager
+def open_analyst(path: Path, *, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_analyst(path, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()

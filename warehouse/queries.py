@@ -281,7 +281,11 @@ def all_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def analyst_query(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    """An analyst's own SQL (`jobzone sql`), on a connection the caller opened read-only."""
+    """An analyst's own SQL (`jobzone sql`): exactly one read-only query, on a connection opened
+    with `warehouse.db.connect_analyst` (external access off, configuration locked).
+
+    Raises `AnalystSqlRefused` for anything else (see `check_analyst_sql`)."""
+    check_analyst_sql(con, sql)
     return con.execute(sql).df()
 
 
@@ -404,3 +408,42 @@ def site_role_documents(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [doc for (doc,) in con.execute(
         "SELECT c.document FROM catalogue_versions c JOIN role_titles t"
         " ON c.role_id = t.role_id AND c.content_hash = t.catalogue_hash ORDER BY c.role_id").fetchall()]
+
+
+# --------------------------------------------------------------------------- analyst sql
+
+from core.errors import AnalystSqlRefused  # noqa: E402 - kept in this section, which is analyst_query's own
+
+#: DuckDB's SELECT statement type also covers WITH, FROM-first, VALUES, DESCRIBE, SHOW and
+#: SUMMARIZE. Every other type (ATTACH, COPY, EXPORT, INSTALL/LOAD, SET/RESET/PRAGMA, CALL,
+#: EXPLAIN, which runs its inner statement under ANALYZE, ...) is refused by name, so a new
+#: DuckDB statement kind is refused until someone decides it is a read.
+ANALYST_STATEMENT_TYPES = frozenset({duckdb.StatementType.SELECT})
+_ANALYST_KINDS = "SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE"
+
+
+def check_analyst_sql(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse anything but exactly one read-only query, before any of it runs.
+
+    `execute` runs every statement of a script, so `SELECT 1; ATTACH ...; DELETE ...` would get
+    past a check of the first one only: the whole text is split with DuckDB's own parser (the one
+    `execute` uses, so the two cannot disagree) and must be one statement. A syntax error is left
+    for `execute` to report in DuckDB's own words.
+    """
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.ParserException:
+        return
+    if not statements:
+        raise AnalystSqlRefused("refused: no statement to run")
+    if len(statements) > 1:
+        raise AnalystSqlRefused(f"refused: one statement at a time ({len(statements)} given);"
+                                f" `jobzone sql` runs a single read-only query")
+    try:
+        kind = statements[0].type
+    except ValueError:
+        # the Python client has no StatementType for some statements (UPDATE EXTENSIONS is 29)
+        raise AnalystSqlRefused(f"refused: not a read-only query; `jobzone sql` runs one of {_ANALYST_KINDS}") from None
+    if kind not in ANALYST_STATEMENT_TYPES:
+        raise AnalystSqlRefused(f"refused: {kind.name} statement; `jobzone sql` runs one read-only query"
+                                f" ({_ANALYST_KINDS})")
