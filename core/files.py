@@ -12,7 +12,8 @@ import shutil
 import uuid
 from pathlib import Path
 
-_TMP = re.compile(r"^\.(?P<name>.+)\.tmp-[0-9a-f]{8}$")
+#: a temp sibling, and the companions a database writer opens beside it (DuckDB's `.wal`)
+_TMP = re.compile(r"^\.(?P<name>.+)\.tmp-[0-9a-f]{8}(\.wal)?$")
 
 
 def fsync_dir(path: Path) -> None:
@@ -51,7 +52,7 @@ def write_atomic(target: Path, data: bytes) -> Path:
 
 
 def clean_temp_files(directory: Path, name: str) -> None:
-    """Remove temp files/dirs an interrupted writer left for `name` (`.<name>.tmp-xxxxxxxx`)."""
+    """Remove temp files/dirs an interrupted writer left for `name` (`.<name>.tmp-xxxxxxxx[.wal]`)."""
     for p in directory.iterdir():
         m = _TMP.match(p.name)
         if m and m.group("name") == name:

@@ -90,6 +90,7 @@ def stage_analyst_copy(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike, 
         _verify_copy(con, tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)  # the attached copy's own WAL, if it got that far
         raise
     return tmp
 

@@ -59,3 +59,18 @@ def test_the_copy_is_written_in_the_pinned_storage_version(data_home):
         check.close()
     assert tags["storage_version"].startswith(ANALYST_STORAGE_VERSION)
     assert comments >= 6  # the analyst views keep their COMMENTs (the data dictionary)
+
+
+def test_a_wal_a_killed_copy_left_beside_its_temp_file_is_swept_by_the_next_publish(data_home):
+    # kill -9 while COPY FROM DATABASE writes the attached temp copy leaves its WAL too
+    data_home.published.mkdir(parents=True, exist_ok=True)
+    left = [data_home.published / ".warehouse.duckdb.tmp-0000beef",
+            data_home.published / ".warehouse.duckdb.tmp-0000beef.wal"]
+    for path in left:
+        path.write_bytes(b"half written")
+    keep = data_home.published / ".warehouse.duckdb.tmp-0000beef.wal.notes"
+    keep.write_text("not ours")
+    with connect(data_home.warehouse) as con:
+        publish_analyst_copy(con, data_home.analyst_copy)
+    assert [p.exists() for p in left] == [False, False]
+    assert keep.exists()
