@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.errors import JobzoneError
+from core.errors import JobzoneError, NightInterrupted
 from core.paths import Home
 
 app = typer.Typer(help="jobzone: keep AI Job Resistance Index scores true, nightly.", no_args_is_help=True,
@@ -54,7 +54,8 @@ def one_line_errors(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except JobzoneError as exc:
+        except (JobzoneError, NightInterrupted) as exc:
+            # NightInterrupted is a SystemExit (so nothing on its way out swallows it): say why first.
             err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
     return wrapper

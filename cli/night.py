@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import typer
 
@@ -15,32 +15,50 @@ from core.errors import JobzoneError
 from core.paths import Home
 
 
+ForceAsOfOpt = typer.Option(False, "--force-as-of",
+                             help="Accept an --as-of after today, as a what-if in <home>/what-if/<date>/ "
+                                  "(a copy of the warehouse); the shared warehouse, site and alerts are untouched.")
+
+
+def _as_of(as_of: str | None, force: bool) -> tuple[Any, bool]:
+    from flows.steps.asof import check_as_of
+
+    return check_as_of(as_of, force=force, option="--as-of", force_option="--force-as-of")
+
+
 @app.command("score")
 @one_line_errors
 def score_cmd(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; never after today)."),
+    force_as_of: bool = ForceAsOfOpt,
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Score the catalogue with its current evidence and write the results (history kept)."""
     from core.catalogue import load_catalogue
+    from flows.steps.asof import WHAT_IF_KIND, what_if_home
     from flows.steps.runs import finish_run, new_run_id, start_run
     from flows.steps.score import score_stage
     from warehouse.db import open_warehouse
 
-    day = _parse_date(as_of)
+    day, what_if = _as_of(as_of, force_as_of)
+    day = day or _parse_date(None)
     catalogue = load_catalogue(catalogue_dir)  # validated before the warehouse is touched
-    run_id = new_run_id("score")
-    with open_warehouse(state.home.warehouse) as con:
-        start_run(con, run_id, "score", day)
+    home = what_if_home(state.home, day) if what_if else state.home
+    kind = WHAT_IF_KIND if what_if else "score"
+    run_id = new_run_id(kind)
+    with open_warehouse(home.warehouse) as con:
+        start_run(con, run_id, kind, day)
         results, added = score_stage(con, catalogue, day, run_id)
         finish_run(con, run_id, "completed", {"roles": len(results), "rows_added": added})
     rows = records(results[["role_id", "aijri", "zone", "sublabel", "evidence_total", "evidence_refreshed",
                             "methodology_version"]])
     if as_json:
-        emit_json({"run_id": run_id, "as_of": day, "rows_added": added, "results": rows})
+        emit_json({"run_id": run_id, "as_of": day, "rows_added": added, "results": rows,
+                   **({"what_if_home": str(home.root)} if what_if else {})})
     else:
-        print_table(rows, title=f"AIJRI as of {day} ({added} new result rows) → {state.home.warehouse}")
+        print_table(rows, title=f"AIJRI as of {day} ({added} new result rows) → {home.warehouse}"
+                    + (" (what-if: the shared warehouse is unchanged)" if what_if else ""))
 
 
 def _quiet_prefect(home: Home) -> None:
@@ -60,23 +78,29 @@ def _quiet_prefect(home: Home) -> None:
 def run(
     demo: bool = typer.Option(False, "--demo", help="Run offline on the bundled real samples, served on loopback."),
     samples: Optional[Path] = typer.Option(None, "--samples", help="With --demo: a samples directory of the same layout."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; demo: [demo] as_of)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; demo: [demo] as_of;"
+                                                              " never after today)."),
+    force_as_of: bool = ForceAsOfOpt,
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Run the nightly flow once, now: gather, refresh evidence, score, publish, alert."""
+    """Run the nightly flow once, now: gather, refresh evidence, score, publish, alert.
+
+    Exit codes: 0 completed or degraded, 1 bad input, 2 an --as-of after today, 3 a step failed
+    (the run recorded `failed`), 143 / 130 stopped by SIGTERM / Ctrl-C (the run `interrupted`).
+    """
     if samples and not demo:
         raise JobzoneError("--samples needs --demo")
     if samples and not Path(samples).is_dir():
         raise JobzoneError(f"--samples: {samples} is not a directory")
-    if as_of:
-        _parse_date(as_of)
+    _as_of(as_of, force_as_of)
     home = state.home
     _quiet_prefect(home)
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from flows.nightly import nightly
     from core import progress
+    from flows.nightly import nightly
+    from flows.steps.interrupt import interruptible
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console,
                   disable=as_json) as bar:
@@ -91,9 +115,12 @@ def run(
 
         progress.listen(on_stage)
         try:
-            summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
-                              as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
-                              config=state.config)
+            # interruptible(): a SIGTERM while Prefect starts up (before the flow installs its own
+            # handler) also ends in one line and 143, not in Prefect's bridge killing the process.
+            with interruptible(), _prefect_failures_unprinted():
+                summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
+                                  as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
+                                  config=state.config, force_as_of=force_as_of)
         finally:
             progress.listen(None)
     if as_json:
@@ -104,6 +131,28 @@ def run(
     print_table(rows, title=f"{summary['kind']} run {summary['run_id']} as of {summary['as_of']}: {summary['status']}")
     for line in summary.get("report_lines", []):
         console.print(line, markup=False, highlight=False)
+
+
+@contextmanager
+def _prefect_failures_unprinted() -> Iterator[None]:
+    """Keep Prefect's failed-run reports (each with its traceback) off the terminal.
+
+    The night reports its own failure as one `error:` line naming the step and the cause;
+    Prefect's copies still reach its API (and UI) through its own handler.
+    """
+    import logging
+
+    def drop(record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and record.name.startswith("prefect"))
+
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(drop)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(drop)
 
 
 @app.command()

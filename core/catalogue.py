@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -17,6 +19,8 @@ from core.vocabulary import BARRIERS, DIMENSIONS, PRINCIPLES
 
 DEFAULT_CATALOGUE_DIR = REPO_ROOT / "roles"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: A role file is a few kB (the largest shipped one is under 10 kB); anything past this is not one.
+MAX_ROLE_FILE_BYTES = 1_000_000
 
 
 class Strict(BaseModel):
@@ -218,16 +222,69 @@ def content_hash(document: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def read_regular_file(path: Path, max_bytes: int = MAX_ROLE_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; a `CatalogueError` naming it otherwise.
+
+    Opened with O_NONBLOCK and checked with fstat on the open descriptor (not a stat before the
+    open, which a rename could outrun): a FIFO opened plainly blocks until a writer appears, and
+    /dev/zero or a growing file never ends, so either hung the whole night in plan.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CatalogueError(f"{path}: not a regular file ({_file_kind(info.st_mode)}); skipped")
+        if info.st_size > max_bytes:
+            raise CatalogueError(f"{path}: {info.st_size} bytes, over the {max_bytes}-byte cap for a role file")
+        chunks, size = [], 0
+        while size <= max_bytes:  # the cap holds for a file that grows while it is read, too
+            chunk = os.read(fd, min(1 << 16, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            raise CatalogueError(f"{path}: over the {max_bytes}-byte cap for a role file (it grew while read)")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why `path` (if it exists) cannot be read to its end as a file, for files others read (the claims)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: the reader reports that itself
+    return None if stat.S_ISREG(mode) else f"{path}: not a regular file ({_file_kind(mode)}); skipped"
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
 def load_role_file(path: Path) -> tuple[Role, str]:
+    raw = read_regular_file(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path}: not UTF-8 (byte {exc.start})") from None
     try:
         # libyaml's C loader is ~10x faster on a 1,000-role catalogue; same documents, same errors.
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise CatalogueError(f"{path}:{where} bad YAML: {getattr(exc, 'problem', exc)}") from None
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
     if not isinstance(document, dict):
         raise CatalogueError(f"{path}: expected a mapping at the top level")
     try:
@@ -253,21 +310,34 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Cat
     files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith(("_", "expert-claims")))
     if not files:
         raise CatalogueError(f"{directory}: no role files (*.yaml)")
-    roles: dict[str, Role] = {}
-    hashes: dict[str, str] = {}
-    origin: dict[str, Path] = {}
+    loaded: dict[str, list[tuple[Path, Role, str]]] = {}
     errors: list[str] = []
     for path in files:
         try:
             role, digest = load_role_file(path)
-            if role.id in roles:
-                raise CatalogueError(f"{path}: id: duplicate id {role.id!r} (also in {origin[role.id]})")
         except CatalogueError as exc:
             if strict:
                 raise
             errors.append(str(exc))
             continue
-        roles[role.id], hashes[role.id], origin[role.id] = role, digest, path
+        loaded.setdefault(role.id, []).append((path, role, digest))
+    roles: dict[str, Role] = {}
+    hashes: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for role_id, found in loaded.items():
+        if len(found) > 1:
+            # Neither file wins: which one sorts first says nothing about which one the analysts
+            # meant (a stray `<id>-old.yaml` once rescored a role from a stale copy). The role is
+            # left out tonight, so its standing results, evidence and page stand until one goes.
+            names = " and ".join(str(p) for p, _, _ in found)
+            message = (f"{names}: id: duplicate id {role_id!r}: neither file is loaded;"
+                       " the role keeps its standing results")
+            if strict:
+                raise CatalogueError(message)
+            errors.append(message)
+            continue
+        (path, role, digest), = found
+        roles[role_id], hashes[role_id], origin[role_id] = role, digest, path
     if not roles:
         raise CatalogueError(f"{directory}: no valid role files; first error: {errors[0]}")
     return Catalogue(roles=roles, hashes=hashes, files=origin, errors=errors)

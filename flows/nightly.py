@@ -1,8 +1,10 @@
 """The nightly flow: gather → validate/refresh evidence → score → publish → alert.
 
-Orchestration only: every step is a plain function in `flows/steps/` (gathered in `flows.night`); this module decides what
-runs as a Prefect task, what is retried (fetches only) and what degrades the night instead
-of failing it (a source) versus what fails it (our own code).
+Orchestration only: every step is a plain function in `flows/steps/` (gathered in
+`flows.night`); this module decides what runs as a Prefect task, what is retried (fetches only)
+and what degrades the night (a source) versus what fails it: anything else, in any step from
+fetching on, records the run `failed` naming the step (plan records its own), and SIGTERM or
+Ctrl-C record it `interrupted`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
+from prefect.exceptions import TerminationSignal
 from prefect.utilities.annotations import quote
 
+from core.errors import NightInterrupted
 from flows import night
 from scrapers.gather import GatherResult
 
@@ -63,39 +67,66 @@ def alert(plan: night.NightPlan) -> dict:
 @flow(name="nightly", log_prints=False)
 def nightly(home: str | None = None, demo: bool = False, samples: str | None = None, as_of: str | None = None,
             catalogue: str | None = None, config: str | None = None,
-            base_urls: dict[str, str] | None = None) -> dict:
+            base_urls: dict[str, str] | None = None, force_as_of: bool = False) -> dict:
     """Refresh every role's evidence from public data, re-score, republish and alert.
 
     `base_urls` (source name → base URL) points sources at another server, e.g. a simulator.
+    A future `as_of` is refused; with `force_as_of` it runs as a what-if in a home of its own
+    (`flows/steps/asof.py`) and sends no alert. Any failure once the run is recorded marks it
+    failed (`NightFailed`, naming the step); SIGTERM/SIGINT mark it interrupted (`NightInterrupted`).
     """
-    # One night at a time per data home (the schedule and a manual run must not interleave).
-    with night.exclusive(home):
-        with night.sources_for(demo=demo, samples=samples, base_urls=base_urls) as base_urls:
-            plan = night.plan(home=home, as_of=as_of, catalogue_dir=catalogue, config=config, base_urls=base_urls,
-                              demo=demo)
-            # quote(): the plan holds frames and models that Prefect need not walk for upstream futures.
-            retrying = collect_host.with_options(
-                retries=int(plan.settings.flow.get("host_retries", 2)),
-                retry_delay_seconds=plan.settings.flow.get("host_retry_delays", [5, 30]))
-            futures = {host: retrying.submit(quote(plan), host) for host in plan.hosts}
-            gathered = []
-            for host, future in futures.items():
+    # From here SIGTERM raises NightInterrupted wherever the night is, and stops the fetch threads.
+    with night.interruptible():
+        day, what_if = night.check_as_of(as_of, force=force_as_of)  # before anything is written
+        # One night at a time per data home (the schedule and a manual run must not interleave).
+        with night.exclusive(home) as home_dir:
+            if what_if:
+                home = str(night.what_if_home(home_dir, day).root)
+            with night.sources_for(demo=demo, samples=samples, base_urls=base_urls) as base_urls:
+                plan = night.plan(home=home, as_of=as_of, catalogue_dir=catalogue, config=config, base_urls=base_urls,
+                                  demo=demo, kind=night.WHAT_IF_KIND if what_if else None)
+                at = {"step": "fetch"}
                 try:
-                    gathered.append(future.result())
-                except night.HostUnreachable as exc:  # a failed source degrades the night
-                    gathered.append(exc.result)
-        try:
-            summary = {"fetches": record_fetches(quote(plan), quote(gathered))}
-            summary["refresh"] = refresh(quote(plan), quote(gathered))
-            summary["score"] = score(quote(plan))
-            summary["publish"] = publish(quote(plan))
-            summary["alerts"] = alert(quote(plan))
-        except Exception as exc:  # our own code: record the run as failed, then fail the flow visibly
-            night.fail(plan, exc)
-            raise
-        report = night.finish(plan, summary)
+                    gathered = _collect(plan, at)
+                    at["step"] = "record"
+                    summary = {"fetches": record_fetches(quote(plan), quote(gathered))}
+                    at["step"] = "refresh"
+                    summary["refresh"] = refresh(quote(plan), quote(gathered))
+                    at["step"] = "score"
+                    summary["score"] = score(quote(plan))
+                    at["step"] = "publish"
+                    summary["publish"] = publish(quote(plan))
+                    at["step"] = "alert"
+                    summary["alerts"] = alert(quote(plan))
+                    at["step"] = "finish"
+                    report = night.finish(plan, summary)
+                except BaseException as exc:  # any step, fetching included: the run is recorded, then raised
+                    if isinstance(exc, TerminationSignal):  # Prefect's own bridge, if it got the signal first
+                        exc = NightInterrupted(exc.signal)
+                    failure = night.fail(plan, exc, at["step"])
+                    if failure is exc:
+                        raise
+                    raise failure from exc
     create_markdown_artifact(key="nightly-summary", markdown=report.markdown, description="Nightly run summary")
     create_table_artifact(key="zone-changes", table=report.zone_changes or [{"zone_changes": "none"}])
     create_table_artifact(key="quarantined-rows", table=report.quarantine or [{"quarantined": "none"}])
     create_table_artifact(key="source-outcomes", table=report.sources or [{"sources": "none"}])
     return report.summary
+
+
+def _collect(plan: night.NightPlan, at: dict[str, str]) -> list[GatherResult]:
+    """Every host as its own Prefect task (retried only when unreachable), gathered in plan order;
+    `at["step"]` names the host being waited for, so a failure names the host that failed."""
+    # quote(): the plan holds frames and models that Prefect need not walk for upstream futures.
+    retrying = collect_host.with_options(
+        retries=int(plan.settings.flow.get("host_retries", 2)),
+        retry_delay_seconds=plan.settings.flow.get("host_retry_delays", [5, 30]))
+    futures = {host: retrying.submit(quote(plan), host) for host in plan.hosts}
+    gathered = []
+    for host, future in futures.items():
+        at["step"] = f"fetch {host}"
+        try:
+            gathered.append(future.result())
+        except night.HostUnreachable as exc:  # a failed source degrades the night
+            gathered.append(exc.result)
+    return gathered

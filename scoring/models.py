@@ -69,6 +69,7 @@ METRIC_NAMES = (
 METRIC_STATUSES = (
     "ok", "no_lookup_key", "no_data", "stale", "insufficient_history", "insufficient_sample",
     "not_published", "no_cpi", "quarantined",
+    "request_failed",  # a request the metric reads failed tonight (scoring.failed_inputs): its dimension carries
 )
 ORIGINS = ("published", "refreshed", "carried", "override")
 

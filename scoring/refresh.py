@@ -1,6 +1,12 @@
 """The nightly evidence refresh: observations in, evidence per role × dimension out.
 
-    validate (pandera, lazy) -> plausibility guards -> metrics -> rubric -> carry / override
+    validate (pandera, lazy) -> plausibility guards -> metrics -> failed requests marked
+        -> rubric -> carry / override
+
+A request that failed tonight contributes nothing: the inputs that read it are marked
+`request_failed` (`scoring.failed_inputs`) and their dimensions carry whole, never rebuilt from
+the inputs left (a sector proxy alone). Rows dated after the night and values off their
+series' recent level are held by the guards (`scoring.guards`).
 
 Pure: `as_of` and `run_id` are passed in, nothing reads the clock or the warehouse. The
 lead's stages write `RefreshResult.good` to `observations`, `.quarantine` to `quarantine`,
@@ -17,6 +23,7 @@ are refreshed from data on the same night (`evidence_totals`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import json
 from dataclasses import dataclass, field
@@ -26,6 +33,7 @@ import pandas as pd
 
 from core.catalogue import Role
 from core.vocabulary import DIMENSIONS
+from scoring.failed_inputs import Request, failed_inputs, mark_failed
 from scoring.guards import plausibility
 from scoring.metrics import compute_metrics
 from scoring.models import (SCORE_MAX, SCORE_MIN, DimensionScores, EvidenceScores, PreviousEvidence,
@@ -222,25 +230,36 @@ def _held_observations(history: pd.DataFrame | None, run_id: str) -> tuple[pd.Da
 
 
 def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, roles, previous: pd.DataFrame | None,
-                     as_of: date | str | pd.Timestamp, run_id: str, rubric: Rubric | None = None) -> RefreshResult:
+                     as_of: date | str | pd.Timestamp, run_id: str, rubric: Rubric | None = None, *,
+                     requests: Sequence[Request | Mapping] | None = None,
+                     held_back: pd.DataFrame | None = None, fetched_on=None) -> RefreshResult:
     """One night's refresh.
 
     observations: tonight's parsed rows (any dtypes; validated here).
     history: observations already held (the warehouse), used for metrics and the guards;
     validated when they were stored, so only coerced here (see `_held_observations`).
     roles: the catalogue (or its Roles). previous: the evidence in force before tonight
-    (EvidenceScores columns; may be empty). Returns evidence, metrics, quarantine, good rows
-    and the rubric's dimension scores.
+    (EvidenceScores columns; may be empty). requests: tonight's requests with their outcomes
+    (`scoring.failed_inputs.Request`): an input reading a failed one is `request_failed` and its
+    dimension carries. held_back: values the jump guard held on earlier nights (a new level
+    they confirm is accepted). fetched_on: the day tonight's rows were fetched; nothing may be
+    dated (beyond a small tolerance) after it or the night, whichever is later - a night run for
+    a past date (the demo, a backfill) reads rows that exist but postdate it. Returns evidence,
+    metrics, quarantine, good rows and the rubric's dimension scores.
     """
     rubric = rubric or load_rubric()
     as_of = pd.Timestamp(as_of).normalize()
     good, quarantine = validate_observations(observations, run_id, stage="schema")
     held, held_q = _held_observations(history, run_id)
-    good, implausible = plausibility(good, held, rubric, run_id)
+    observed_by = max(as_of, pd.Timestamp(fetched_on).normalize()) if fetched_on is not None else as_of
+    good, implausible = plausibility(good, held, rubric, run_id, as_of=observed_by, held_back=held_back)
     parts = [q for q in (quarantine, held_q, implausible) if len(q)]
     quarantine = pd.concat(parts, ignore_index=True) if parts else empty_quarantine()
     combined = pd.concat([held, good], ignore_index=True) if len(held) else good
     metrics = compute_metrics(combined, _roles(roles), as_of, rubric, quarantine=quarantine, validated=True)
+    # Left out of the history, a failed request reads as "no data" and the rubric would rebuild
+    # its dimensions from what is left (proxies): mark what it fed, so they carry instead.
+    metrics = mark_failed(metrics, failed_inputs(requests, _roles(roles), rubric))
     # `metrics` was validated as it was built: validate only what the rubric makes of it
     scores = DimensionScores.validate(score_dimensions(metrics, rubric, as_of, validate=False), lazy=True)
     evidence = assemble_evidence(scores, roles, previous, as_of)

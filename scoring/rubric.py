@@ -144,7 +144,10 @@ class GuardSpec(_Strict):
     jump_factor: float = Field(gt=1)
     jump_min_base: float = Field(ge=0)
     jump_max_gap_days: int = Field(ge=0)
+    jump_reference_values: int = Field(ge=1)
+    jump_confirm_nights: int = Field(ge=2)
     jump_metrics: list[str]
+    future_tolerance_days: int = Field(ge=0)
     min_salaries_quoted: float = Field(ge=0)
     salary_quoted_metrics: list[str]
     backwards_exempt_sources: list[str]
@@ -266,7 +269,7 @@ def round_half_away(x: float) -> int:
 
 
 # --- metrics -> dimension scores ----------------------------------------------------------------
-STATUS_PRIORITY = ("quarantined", "stale", "insufficient_history", "insufficient_sample", "no_cpi",
+STATUS_PRIORITY = ("request_failed", "quarantined", "stale", "insufficient_history", "insufficient_sample", "no_cpi",
                    "not_published", "no_data", "no_lookup_key")
 
 
@@ -341,9 +344,35 @@ def _missing(metric: str) -> dict:
     return {"metric": metric, "status": "no_data", "note": "no metric row"}
 
 
+def _failed_tonight(spec: DimensionSpec, rows: dict[str, pd.Series | dict]) -> list[str]:
+    """The inputs the dimension would have used tonight whose request failed, in rubric order: a
+    failed primary always; a failed fallback only when its primary is not usable."""
+    def failed(metric: str | None) -> bool:
+        return metric is not None and rows.get(metric) is not None and rows[metric]["status"] == "request_failed"
+
+    return [m for p in spec.primaries() for m in (p, spec.fallback(p))
+            if failed(m) and (m == p or rows.get(p) is None or rows[p]["status"] != "ok")]
+
+
+def _carried_for_failure(role_id: str, dim: str, failed: list[str], rows: dict[str, pd.Series | dict],
+                         rubric: Rubric, parsed: _Parsed) -> dict:
+    # Not rebuilt from what is left: without its failed input a dimension falls back on proxies
+    # (a sector index alone moved a role across the Green line), so it carries, whole.
+    records = [_metric_record(rows[m], parsed) for m in failed]
+    inputs = {"rubric_version": rubric.version, "used": [], "unused": records, "request_failed": failed}
+    reasons = "; ".join(f"{r['metric']}: {r['note']}" for r in records)
+    return {"role_id": role_id, "dimension": dim, "rubric_version": rubric.version, "score": None,
+            "confidence": None, "status": "request_failed:" + ",".join(failed),
+            "inputs": json.dumps(inputs, sort_keys=True, default=str),
+            "rationale": f"not recomputed under {rubric.version}: a request it reads failed tonight ({reasons})"}
+
+
 def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.Series | dict],
                rubric: Rubric, as_of: pd.Timestamp, parsed: _Parsed | None = None) -> dict:
     parsed = parsed or _Parsed()
+    failed = _failed_tonight(spec, rows)
+    if failed:
+        return _carried_for_failure(role_id, dim, failed, rows, rubric, parsed)
     used, unused = [], []
     total_weight = sum(spec.inputs[m].weight for m in spec.primaries())
     for primary in spec.primaries():

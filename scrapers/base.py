@@ -55,16 +55,25 @@ class ClaimsValidationError(ParseError):
 
 @dataclass(frozen=True)
 class ParseContext:
-    """What a parser knows besides the body: where it came from plus free per-request keys."""
+    """What a parser knows besides the body: where it came from plus free per-request keys.
+
+    ``notes`` is the parser's one output besides its frame: what it refused while keeping the
+    rest (a claim with a bad URL, say). `scrapers.gather.parse_result` records them in the
+    fetch's detail, so a partial refusal is named where the night's fetch log shows it.
+    """
 
     url: str
     source: str
     fetched_at: datetime
     extra: Mapping[str, Any] = field(default_factory=dict)
     encoding: str | None = None
+    notes: list[str] = field(default_factory=list, compare=False)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.extra.get(key, default)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
 
 
 @dataclass

@@ -79,13 +79,18 @@ def build_requests(sources: Iterable[Source | str], roles_lookup: Sequence[Mappi
 
 
 def parse_result(source: Source, result: FetchResult) -> pd.DataFrame:
-    """Parse one ``ok`` fetch; a ScraperError turns the result into ``parse_error`` (in place)."""
+    """Parse one ``ok`` fetch; a ScraperError turns the result into ``parse_error`` (in place),
+    and the parser's notes (what it refused, keeping the rest) are added to its detail."""
     assert result.body is not None
     req = result.request
     context = ParseContext(url=result.url, source=source.name, fetched_at=result.fetched_at,
                            extra=dict(req.context) if req is not None else {}, encoding=result.encoding)
     try:
         frame = check_observations(source.parse(result.body, context), result.url)
+        if context.notes:
+            # what the parser refused while keeping the rest: the outcome stays ok, the detail names it
+            log.warning("%s %s: %s", source.name, result.url, "; ".join(context.notes))
+            result.detail = "; ".join([*([result.detail] if result.detail else []), *context.notes])
     except ScraperError as exc:
         result.outcome, result.detail = PARSE_ERROR, str(exc)
         return empty_observations()

@@ -8,8 +8,9 @@ with the server (`Hit`), including the ones answered 429.
 
 Transport faults: ``http_5xx`` (burst with `count`), ``timeout`` (sleeps past the client's read
 timeout), ``truncated`` (body cut short of its Content-Length), ``huge`` (a 50 MB body, streamed
-from one reused chunk), ``offhost_redirect`` (302 to another loopback port); ``robots`` is
-answered in robots.txt.
+from one reused chunk), ``offhost_redirect`` (302 to another loopback port), ``drip_headers`` /
+``drip_body`` (the header block, or a Content-Length body, a byte every ``interval`` seconds, each
+recorded as a `Drip` with whether the client hung up first); ``robots`` is answered in robots.txt.
 
 The handler talks to its server through `Serving` (what `sim.simserver.SimServer` provides).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import select
 import socket
 import sys
 import threading
@@ -29,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sim.host_state import Hit, HostState
+from sim.host_state import Drip, Hit, HostState
 from sim.hosts import BLS_PATH, HOSTS, HUGE_BYTES
 
 _CHUNK = 64 * 1024
@@ -138,7 +140,7 @@ class SimHandler(BaseHTTPRequestHandler):
         st = self.state
         with st.lock:
             found = None
-            for kind in ("offhost_redirect", "http_5xx", "timeout", "truncated", "huge"):
+            for kind in ("offhost_redirect", "http_5xx", "timeout", "truncated", "huge", "drip_headers", "drip_body"):
                 fault = st.faults.get(kind)
                 if fault is not None and fault.matches(self.path) and (fault.remaining is None or fault.remaining > 0):
                     if fault.remaining is not None:
@@ -184,7 +186,61 @@ class SimHandler(BaseHTTPRequestHandler):
         elif kind == "huge":
             self._hit(200)
             self._send_huge(int(p.get("bytes", HUGE_BYTES)), bool(p.get("declare_length", False)))
+        elif kind in ("drip_headers", "drip_body"):
+            self._hit(200)
+            self._drip(kind, float(p.get("interval", 1.0)), float(p.get("max_seconds", 120.0)))
         return True
+
+    def _drip(self, kind: str, interval: float, max_seconds: float) -> None:
+        """Answer the real payload, but the header block (or the body) a byte every `interval` s.
+
+        The response is written on the raw socket, past `send_response`'s buffering, so each byte
+        really leaves alone. `max_seconds` is the server's own hang-stop: a client that would wait
+        for every byte cannot hang the suite, and the `Drip` then says it was not the client that
+        ended it.
+        """
+        payload = self.sim.payload(self.state.name, self.path)
+        body, ctype = (payload[0], payload[1]) if payload else (b"x" * 10_000, "text/plain")
+        head = (f"HTTP/1.1 200 OK\r\nServer: {self.server_version}\r\nContent-Type: {ctype}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1")
+        slow, fast_part = (head, b"") if kind == "drip_headers" else (body, head)
+        drip = Drip(kind, self.path, total=len(slow))
+        with self.state.lock:
+            self.state.drips.append(drip)
+        self.close_connection = True
+        sock = self.connection
+        ends = time.monotonic() + max_seconds
+        try:
+            sock.sendall(fast_part)
+            for i in range(len(slow)):
+                if i and self._peer_hung_up(sock, interval):
+                    drip.client_hung_up = True
+                    return
+                if self.sim.stopping.is_set() or time.monotonic() > ends:
+                    return
+                sock.sendall(slow[i:i + 1])
+                drip.sent += 1
+            if kind == "drip_headers":
+                sock.sendall(body)
+            drip.finished = True
+        except OSError:
+            drip.client_hung_up = True  # a write to a connection the client closed
+
+    def _peer_hung_up(self, sock: socket.socket, wait: float) -> bool:
+        """Wait up to `wait` s; True as soon as the client closes its end (EOF or reset)."""
+        until = time.monotonic() + wait
+        while (left := until - time.monotonic()) > 0 and not self.sim.stopping.is_set():
+            readable, _, _ = select.select([sock], [], [], min(left, 0.2))
+            if not readable:
+                continue
+            try:
+                if sock.recv(1, socket.MSG_PEEK) == b"":
+                    return True
+            except OSError:
+                return True
+            self.sim.stopping.wait(left)  # the client sent more (a pipelined request): keep the pace
+            return False
+        return False
 
     def _send_huge(self, size: int, declare_length: bool) -> None:
         chunk = (b"<p>" + b"0123456789" * 6500 + b"</p>\n")[:_CHUNK]

@@ -3,7 +3,8 @@ records of the request log.
 
 A `Fault` matches exact paths (from `set_fault(roles=...)`), path substrings (`paths=...`) or
 every path, optionally for a limited number of requests (`count=...`, a 5xx burst). A `Hit` is
-one request as it arrived, including the ones answered 429.
+one request as it arrived, including the ones answered 429. A `Drip` is one response a drip fault
+sent a byte at a time, and whether the client hung up before it ended.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ class Hit:
 
 
 @dataclass
+class Drip:
+    """One response the ``drip_headers`` / ``drip_body`` fault sent a byte at a time, as it went."""
+
+    kind: str
+    path: str
+    total: int                   # bytes of the dripped part (the header block, or the body)
+    sent: int = 0
+    client_hung_up: bool = False  # the client closed the connection before the drip ended
+    finished: bool = False        # every byte went out (the client waited for all of it)
+
+
+@dataclass
 class HostState:
     name: str
     latency: float = 0.0
@@ -57,3 +70,4 @@ class HostState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_accepted: float = -1e9
     faults: dict[str, Fault] = field(default_factory=dict)
+    drips: list[Drip] = field(default_factory=list)

@@ -38,7 +38,13 @@ BLS_CPI_SERIES = "CUUR0000SA0"
 
 # ---- faults (applied by `sim.host_server` for transport, by `sim.payloads` for content)
 TRANSPORT_FAULTS = ("http_5xx", "timeout", "truncated", "huge", "offhost_redirect", "robots")
+#: hostile transport (issue 14): the response headers, or a Content-Length body, sent a byte at a
+#: time (``interval`` seconds apart, the server giving up after ``max_seconds``)
+TRANSPORT_FAULTS += ("drip_headers", "drip_body")
 CONTENT_FAULTS = ("layout", "non_utf8", "implausible", "xss")
+#: hostile content (issue 14): a 200 with the wrong body (``variant`` access_denied / empty), a
+#: payload dated in the future (``end``), the current postings scaled per role (``by_role``)
+CONTENT_FAULTS += ("wrong_content", "future_dated", "scaled")
 FAULT_KINDS = TRANSPORT_FAULTS + CONTENT_FAULTS
 
 #: strings a scraped page carries under the ``xss`` fault; none may appear unescaped in the site

@@ -447,3 +447,41 @@ def check_analyst_sql(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     if kind not in ANALYST_STATEMENT_TYPES:
         raise AnalystSqlRefused(f"refused: {kind.name} statement; `jobzone sql` runs one read-only query"
                                 f" ({_ANALYST_KINDS})")
+
+
+# --------------------------------------------------------------------------- the night's lifecycle
+
+def run_status(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """The status of a run (None: no such run)."""
+    found = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    return found[0][0] if found else None
+
+
+def last_finished_as_of_until(con: duckdb.DuckDBPyConnection, kinds: Sequence[str], until: date,
+                              exclude_run_id: str | None = None) -> date | None:
+    """The as-of date of the last completed or degraded run of these kinds dated on or before
+    `until`: a run dated after tonight (one written before future as-ofs were refused) must not
+    carry the alert cursor past tonight's crossings."""
+    marks = ", ".join("?" for _ in kinds)
+    (value,) = con.execute(
+        f"SELECT max(as_of) FROM runs WHERE kind IN ({marks}) AND status IN ('completed', 'degraded')"
+        " AND as_of <= ? AND run_id IS DISTINCT FROM ?", [*kinds, until, exclude_run_id]).fetchone()
+    return value
+
+
+# --------------------------------------------------------------------------- hostile data guards
+
+def jump_held_values(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> pd.DataFrame:
+    """Values the overnight-jump guard held (quarantined for that check alone) on nights before
+    `as_of`, dated within `days` before it: one per series, metric and period (series_key,
+    metric, period_end, value). A held level may be confirmed by the nights that follow it.
+
+    Only earlier nights' runs count, so a rerun of tonight reads what its first attempt read.
+    """
+    return con.execute(
+        "SELECT q.series_key, q.metric, q.period_end, arg_max(q.value, q.created_at) AS value"
+        " FROM quarantine q JOIN runs r USING (run_id)"
+        " WHERE q.check_name = 'plausibility:overnight_jump' AND r.as_of < ?"
+        " AND q.period_end BETWEEN ?::DATE - ?::INTEGER AND ?"
+        " GROUP BY q.series_key, q.metric, q.period_end ORDER BY q.period_end",
+        [as_of, as_of, days, as_of]).df()

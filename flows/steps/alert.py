@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from core import progress
+from flows.steps.asof import WHAT_IF_KIND
 from flows.steps.plan import NightPlan
 from scoring.alerts import Alert, AlertPolicy, detect_source_failures, zone_alerts
 from warehouse import queries
@@ -63,11 +64,15 @@ def role_page_link(role_id: str, site_base_url: str = "", site_dir: Path | None 
 
 
 def alert_cursor(con: duckdb.DuckDBPyConnection, *, kinds: Sequence[str] = ("nightly",),
-                 exclude_run_id: str | None = None) -> date | None:
+                 exclude_run_id: str | None = None, until: date | None = None) -> date | None:
     """The as-of date of the last finished run of these kinds: alerts firing after it are new.
 
-    None (no finished run yet) means "from the beginning of the history".
+    None (no finished run yet) means "from the beginning of the history". With `until` (tonight's
+    as-of), a run dated after it never counts: it would put every crossing up to its date behind
+    the cursor (future as-ofs are refused now, but a warehouse may hold one from before).
     """
+    if until is not None:
+        return queries.last_finished_as_of_until(con, kinds, until, exclude_run_id)
     return queries.last_finished_as_of(con, kinds, exclude_run_id)
 
 
@@ -321,9 +326,12 @@ __all__ = ["URLS_ENV", "EVENT_ZONE", "alert_urls", "role_page_link", "alert_curs
 
 def alert(plan: NightPlan, emit: Callable[..., None] | None = None) -> dict:
     """Detect crossings from the score history, record each once, deliver what is pending."""
+    if plan.kind == WHAT_IF_KIND:  # a what-if's crossings are not news: nothing is sent from its home
+        progress.stage("alert", "done", "skipped: a what-if sends no alert")
+        return {"handled": {"skipped": "what-if"}}
     progress.stage("alert", "running")
     with open_warehouse(plan.home.warehouse) as con:
-        since = alert_cursor(con, kinds=(plan.kind,), exclude_run_id=plan.run_id)
+        since = alert_cursor(con, kinds=(plan.kind,), exclude_run_id=plan.run_id, until=plan.as_of)
         delivered = process_alerts(con, policy=AlertPolicy.from_settings(plan.settings.alerts), since=since,
                                    run_id=plan.run_id, urls=alert_urls(),
                                    site_base_url=plan.settings.alerts.get("site_base_url", ""),

@@ -1,4 +1,4 @@
-"""Finish a night: close the run (completed, degraded or failed) and report it."""
+"""Finish a night: close the run (completed, degraded, failed or interrupted) and report it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import logging
 from dataclasses import dataclass
 
 from core import progress
+from flows.steps.interrupt import stop_fetching
+from flows.steps.asof import WHAT_IF_KIND
 from flows.steps.plan import NightPlan
-from flows.steps.runs import finish_run
+from flows.steps.runs import finish_run, record_failure
 from scrapers.http import FAILED_OUTCOMES
 from warehouse import queries
 from warehouse.db import open_warehouse
@@ -15,14 +17,15 @@ from warehouse.db import open_warehouse
 log = logging.getLogger(__name__)
 
 
-def fail(plan: NightPlan, exc: BaseException) -> None:
-    """Mark the run failed; nothing was published, so yesterday's copy, marts and site stand."""
-    progress.stage("finish", "failed", f"{type(exc).__name__}: {exc}")
-    try:
-        with open_warehouse(plan.home.warehouse, wait_seconds=5) as con:
-            finish_run(con, plan.run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        log.exception("could not record the failed run %s", plan.run_id)
+def fail(plan: NightPlan, exc: BaseException, step: str = "the night") -> BaseException:
+    """Mark the run failed (interrupted, for a signal) and stop the fetching; returns what to raise.
+
+    Publishing swaps copy, marts and site in together, so a night that failed before it leaves
+    yesterday's standing. Hosts still being fetched stop at their next request: a failed night
+    has no use for them.
+    """
+    stop_fetching()
+    return record_failure(plan.home, plan.run_id, exc, step)
 
 
 @dataclass
@@ -66,8 +69,12 @@ def finish(plan: NightPlan, summary: dict) -> NightReport:
                        if summary.get("publish", {}).get("unchanged") else ""),
                     f"alerts this run: {len(alerts)}", *[f"  [{a['status']}] {a['message']}" for a in alerts],
                     *[f"catalogue file skipped: {e}" for e in plan.plan_errors]]
+    if plan.kind == WHAT_IF_KIND:
+        report_lines.insert(0, f"what-if as of {plan.as_of}: in {plan.home.root}; the shared warehouse, "
+                               "publication and alert cursor are unchanged")
     result = {"run_id": plan.run_id, "kind": plan.kind, "as_of": plan.as_of.isoformat(), "status": status,
               "failing_sources": failing, "catalogue_errors": plan.plan_errors, **summary, "alerts_recorded": alerts,
-              "report_lines": report_lines}
+              "report_lines": report_lines,
+              **({"what_if_home": str(plan.home.root)} if plan.kind == WHAT_IF_KIND else {})}
     progress.stage("finish", "done", status)
     return NightReport(result, "\n".join(lines) + "\n", zone_changes, quarantine, sources)

@@ -15,13 +15,13 @@ import duckdb
 import pandas as pd
 
 from core import progress
-from core.catalogue import DIMENSIONS, Catalogue, load_catalogue
+from core.catalogue import DIMENSIONS, Catalogue, load_catalogue, not_a_regular_file
 from core.paths import Home
 from core.settings import Settings, load_settings
-from flows.steps.runs import new_run_id, start_run
+from flows.steps.runs import new_run_id, record_failure, start_run
 from scrapers.base import SourceRequest
 from scrapers.gather import build_requests
-from scrapers.http import HttpSettings, Validator
+from scrapers.http import HttpSettings, Validator, local_path
 from scrapers.registry import SOURCES
 from warehouse import queries
 from warehouse.db import open_warehouse, transaction
@@ -81,20 +81,36 @@ def _stable_keys(requests: list[SourceRequest], base_urls: dict[str, str]) -> No
 
 
 def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config: str | None,
-         base_urls: dict[str, str], demo: bool = False) -> NightPlan:
-    progress.stage("plan", "running")
+         base_urls: dict[str, str], demo: bool = False, kind: str | None = None) -> NightPlan:
+    """Start the run, then load what the night needs; a failure after the start records it failed."""
     settings = load_settings(config)
     home_dir = Home.resolve(home).ensure()
-    catalogue = load_catalogue(Path(catalogue_dir) if catalogue_dir else None, strict=False)
     day = date.fromisoformat(as_of) if as_of else (
         date.fromisoformat(settings.demo["as_of"]) if demo and settings.demo.get("as_of") else date.today())
+    kind = kind or ("demo" if demo else "nightly")
+    run_id = new_run_id(kind)
+    # The run is recorded first, so whatever stops the night from here on (a catalogue that
+    # cannot be read, a signal while blocked in a read) is recorded against it.
+    with open_warehouse(home_dir.warehouse) as con:
+        start_run(con, run_id, kind, day)
+    try:
+        progress.stage("plan", "running")
+        return _plan_run(home_dir, settings, day, kind, run_id, catalogue_dir, base_urls, demo)
+    except BaseException as exc:
+        failure = record_failure(home_dir, run_id, exc, "plan")
+        if failure is exc:
+            raise
+        raise failure from exc
+
+
+def _plan_run(home_dir: Home, settings: Settings, day: date, kind: str, run_id: str, catalogue_dir: str | None,
+              base_urls: dict[str, str], demo: bool) -> NightPlan:
+    catalogue = load_catalogue(Path(catalogue_dir) if catalogue_dir else None, strict=False)
     http = HttpSettings.from_mapping(settings.http)
     if demo:
         # Our own loopback server: politeness towards it would only slow the demo down.
         http.rate_limits["127.0.0.1"] = 0.0
-    run_id = new_run_id("demo" if demo else "nightly")
     with open_warehouse(home_dir.warehouse) as con:
-        start_run(con, run_id, "demo" if demo else "nightly", day)
         load_catalogue_stage(con, catalogue, run_id)  # before refresh: tonight's evidence stacks on the seed
         validators = {url: Validator(etag, lm, sha, checked)
                       for url, etag, lm, sha, checked in queries.http_validators(con)}
@@ -104,6 +120,7 @@ def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config:
     errors = list(catalogue.errors)
     requests = build_requests(list(SOURCES.values()), [r.lookup_keys() for r in catalogue], base_urls, options,
                               today=day, errors=errors)
+    requests = _readable_local_files(requests, errors)
     _stable_keys(requests, base_urls)
     by_host: dict[str, list[SourceRequest]] = {}
     for req in requests:
@@ -111,8 +128,23 @@ def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config:
     for message in errors:
         log.warning("plan: %s", message)
     progress.stage("plan", "done", f"{len(catalogue)} roles, {len(requests)} requests, {len(by_host)} hosts")
-    return NightPlan(run_id, "demo" if demo else "nightly", day, home_dir, settings, http, catalogue, by_host,
-                     validators, errors)
+    return NightPlan(run_id, kind, day, home_dir, settings, http, catalogue, by_host, validators, errors)
+
+
+def _readable_local_files(requests: list[SourceRequest], errors: list[str]) -> list[SourceRequest]:
+    """Leave out a local file (the expert claims) that is not a regular file, reporting it.
+
+    Reading a FIFO waits for a writer that never comes: it held a fetch thread, and so the whole
+    night, for ever. The night goes on without it, as without a broken role file.
+    """
+    kept = []
+    for req in requests:
+        problem = not_a_regular_file(local_path(req.url)) if _host_of(req) == "local-files" else None
+        if problem:
+            errors.append(problem)
+        else:
+            kept.append(req)
+    return kept
 
 
 # --------------------------------------------------------------------------- the catalogue as loaded

@@ -64,7 +64,16 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         # Carry from the evidence held *before* tonight: a rerun of the same night must
         # reproduce tonight's rows exactly, not carry from its own first attempt.
         previous = queries.current_evidence(con, plan.as_of - timedelta(days=1), plan.catalogue.roles)
-        result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id)
+        # Every request with its outcome and context: which role inputs a failed one fed is the
+        # scoring's to say (scoring.failed_inputs); those dimensions carry, whole.
+        requests = [{"source": f.source, "key": f.key, "outcome": f.outcome,
+                     "context": f.request.context if f.request is not None else {}}
+                    for g in gathered for f in g.fetches]
+        held_back = queries.jump_held_values(con, plan.as_of, history_days)
+        fetched = [f.fetched_at for g in gathered for f in g.fetches if f.fetched_at is not None]
+        result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id,
+                                  requests=requests, held_back=held_back,
+                                  fetched_on=max(fetched).date() if fetched else None)
         origins = Counter(result.evidence["origin"]) if len(result.evidence) else Counter()
         with transaction(con):
             added = write(con, "observations", result.good.assign(run_id=plan.run_id))

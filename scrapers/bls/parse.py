@@ -10,6 +10,7 @@ import pandas as pd
 
 from scrapers.base import ParseContext, ParseError, QuotaError, month_end, observations_frame
 from scrapers.bls import settings as S
+from scrapers.text import decode_text
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _describe(series_id: str) -> tuple[str, str, str | None, str, bool] | None:
 def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
     where = context.url
     try:
-        doc = json.loads(body.decode(context.encoding or "utf-8", errors="replace"))
+        doc = json.loads(decode_text(body, context.encoding))
     except ValueError as exc:
         raise ParseError(f"bls: response is not JSON ({exc}) from {where}") from None
     if not isinstance(doc, dict) or "status" not in doc:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from scrapers.base import ParseContext, ParseError, month_end, observations_frame
 from scrapers.fred import settings as S
+from scrapers.text import decode_text
 
 
 def _series_id(header: list[str], context: ParseContext) -> str:
@@ -27,9 +28,9 @@ def _series_id(header: list[str], context: ParseContext) -> str:
 
 
 def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
-    text = io.StringIO(body.decode(context.encoding or "utf-8-sig", errors="replace"), newline="")
+    text = io.StringIO(decode_text(body, context.encoding), newline="")
     reader = csv.reader(text)
-    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    header = [h.strip() for h in next(reader, [])]
     if len(header) < 2 or header[0] not in S.DATE_COLUMNS:
         raise ParseError(f"fred: expected header '{S.DATE_COLUMNS[0]},<SERIES_ID>' (or 'date,value'), "
                          f"got {header} in {context.url}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -12,11 +11,11 @@ import pandas as pd
 from scrapers.base import ParseContext, ParseError, month_end, observations_frame
 from scrapers.indeed import settings as S
 from scrapers.indeed.fetch import country_code
+from scrapers.text import text_stream
 
 
 def _reader(body: bytes, context: ParseContext, kind: str) -> Iterator[dict[str, str]]:
-    text = io.TextIOWrapper(io.BytesIO(body), encoding=context.encoding or "utf-8-sig", errors="replace", newline="")
-    reader = csv.DictReader(text)
+    reader = csv.DictReader(text_stream(body, context.encoding))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [c for c in S.COLUMNS[kind] if c not in header]

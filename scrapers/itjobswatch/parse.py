@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 
 from scrapers.base import ParseContext, ParseError, observations_frame, shift_months
 from scrapers.itjobswatch import settings as S
+from scrapers.text import decode_text
 
 
 def normalise_label(cell: Tag) -> str:
@@ -123,7 +124,8 @@ def _kind(context: ParseContext) -> str:
 
 def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
     where = context.url
-    soup = BeautifulSoup(body, "lxml", from_encoding=context.encoding)
+    # decoded here, not by BeautifulSoup's own guessing: the same text the fetch counted replacements in
+    soup = BeautifulSoup(decode_text(body, context.encoding), "lxml")
     tables: list[Tag] = []
     for selector in S.SUMMARY_SELECTORS:
         tables = soup.select(selector)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from scrapers.base import ParseContext, ParseError, observations_frame, parse_count, parse_date_flexible
 from scrapers.layoffs import settings as S
+from scrapers.text import decode_text
 
 
 def event_id(*parts: str) -> str:
@@ -18,9 +19,9 @@ def event_id(*parts: str) -> str:
 
 
 def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
-    text = io.StringIO(body.decode(context.encoding or "utf-8-sig", errors="replace"), newline="")
+    text = io.StringIO(decode_text(body, context.encoding), newline="")
     reader = csv.DictReader(text)
-    header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
+    header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [c for c in S.REQUIRED_COLUMNS if c not in header]
     if missing:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from scrapers.base import ParseContext, ParseError, observations_frame, parse_count, parse_date_flexible
 from scrapers.warn import settings as S
+from scrapers.text import decode_text
 
 
 def _columns(header: list[str], context: ParseContext) -> dict[str, str]:
@@ -44,9 +45,9 @@ def _watch(context: ParseContext):
 
 
 def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
-    text = io.StringIO(body.decode(context.encoding or "utf-8-sig", errors="replace"), newline="")
+    text = io.StringIO(decode_text(body, context.encoding), newline="")
     reader = csv.DictReader(text)
-    header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
+    header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     col = _columns(header, context)
     watched = _watch(context)

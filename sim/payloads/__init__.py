@@ -6,6 +6,10 @@ family: `itjobswatch` (a role page built like
 `layoffs` (the layoffs.fyi mirror CSV and the WARN consolidated CSV), `fred` (fredgraph CSVs)
 and `bls` (the v2 JSON envelope). Each is a deterministic function of the `SimWorld` and the
 content faults in force for the path (a mapping fault kind -> `Fault`).
+
+``wrong_content`` is applied here for every source: the host answers 200, with the content type
+the path always has, but the body is not the payload (``variant="access_denied"``: a block page,
+``"empty"``: nothing), as a CDN's bot wall or a half-deployed site does.
 """
 
 from __future__ import annotations
@@ -18,7 +22,16 @@ from sim.hosts import FRED_PATH, FRED_SERIES, INDEED_PATHS, LAYOFFS_PATH, WARN_P
 from sim.payloads import bls, fred, indeed, itjobswatch, layoffs
 from sim.world import SimWorld
 
-__all__ = ["body", "bls_response", "get_paths"]
+__all__ = ["body", "bls_response", "get_paths", "ACCESS_DENIED"]
+
+#: the block page a ``wrong_content`` fault serves (variant ``access_denied``)
+ACCESS_DENIED = (b"<!DOCTYPE html>\n<html><head><title>Access denied</title></head><body>\n"
+                 b"<h1>Access denied</h1><p>You don't have permission to access this resource.</p>\n"
+                 b"<p>Reference #18.5c2e1602.1719791234.2b9f3a1</p></body></html>\n")
+
+
+def _wrong(fault: Any) -> bytes:
+    return b"" if fault.params.get("variant", "access_denied") == "empty" else ACCESS_DENIED
 
 
 def get_paths(world: SimWorld, host: str) -> list[str]:
@@ -38,6 +51,13 @@ def get_paths(world: SimWorld, host: str) -> list[str]:
 def body(world: SimWorld, host: str, path: str, faults: Sequence[Any] = ()) -> tuple[bytes, str] | None:
     """(body, content type) of a GET, or None for an unknown path. `faults`: content faults in force."""
     kinds = {f.kind: f for f in faults}
+    made = _body(world, host, path, kinds)
+    if made is not None and "wrong_content" in kinds:
+        return _wrong(kinds["wrong_content"]), made[1]
+    return made
+
+
+def _body(world: SimWorld, host: str, path: str, kinds: dict[str, Any]) -> tuple[bytes, str] | None:
     parts = urlsplit(path)
     if host == "itjobswatch":
         role = world.by_path.get(parts.path)
@@ -69,4 +89,5 @@ def body(world: SimWorld, host: str, path: str, faults: Sequence[Any] = ()) -> t
 
 def bls_response(world: SimWorld, wanted: Sequence[str], faults: Sequence[Any] = ()) -> bytes:
     """The BLS v2 answer to a POST asking for the `wanted` series."""
-    return bls.response(world, wanted, {f.kind: f for f in faults})
+    kinds = {f.kind: f for f in faults}
+    return _wrong(kinds["wrong_content"]) if "wrong_content" in kinds else bls.response(world, wanted, kinds)

@@ -1,12 +1,14 @@
 """FRED fredgraph CSVs: monthly CPIAUCSL, AHETPI and JTSJOL up to two months before the world date.
 
-Content fault: ``layout`` (the date column renamed).
+Content faults: ``layout`` (the date column renamed), ``future_dated`` (one more row, for the
+month of ``end``: 2030-01 by default).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sim.numbers import months_back
@@ -23,6 +25,8 @@ def series_csv(world: SimWorld, series: str, faults: Mapping[str, Any] = {}) -> 
         header = "when,value" if "layout" in faults else "date,value"
         fmt = "{:.2f}" if series == "AHETPI" else "{:.1f}"
     base = {"CPIAUCSL": 320.0, "AHETPI": 31.0, "JTSJOL": 7500.0}[series]
+    if "future_dated" in faults:
+        months.append(months_back(date.fromisoformat(faults["future_dated"].params.get("end", "2030-01-01")), 0))
     lines = [header]
     for m in months:
         t = (m.toordinal() - world.as_of.toordinal()) / 365.0

@@ -5,14 +5,16 @@
 table; numbers varied per role and world date. Content faults: ``layout`` (the role table
 relabelled, or removed with ``variant="remove"``), ``non_utf8`` (Latin-1 bytes in a page that
 claims UTF-8), ``implausible`` (postings x50 and/or a GBP 5 median), ``xss`` (a script in the
-role name).
+role name), ``future_dated`` (the header reads "6 months to" the ``end`` date, 2 Mar 2030 by
+default), ``scaled`` (the current period's postings times the role's factor in ``by_role``, pairs
+of role id and factor: a count that jumps, compounds or falls while the rest of the page is right).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -66,7 +68,13 @@ def page(world: SimWorld, role: WorldRole, faults: Mapping[str, Any] = {}) -> by
             n["postings"] = [p * 50 for p in n["postings"]]
         if what in ("salary", "both"):
             n["median"] = [5.0, *n["median"][1:]]
+    if "scaled" in faults:
+        factor = dict(faults["scaled"].params.get("by_role", ())).get(role.role_id)
+        if factor is not None:
+            n["postings"] = [n["postings"][0] * factor, *n["postings"][1:]]
     end = world.as_of - timedelta(days=1)
+    if "future_dated" in faults:
+        end = date.fromisoformat(faults["future_dated"].params.get("end", "2030-03-02"))
     pay = "daily rate" if contract else "annual salary"
     quoted_label = "Number of daily rates quoted" if contract else "Number of salaries quoted"
     median_label = f"Median {pay} (50<sup>th</sup> Percentile)"

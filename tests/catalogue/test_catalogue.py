@@ -69,3 +69,65 @@ def test_lenient_load_skips_the_bad_file_and_reports_it(catalogue_dir):
     cat = load_catalogue(catalogue_dir, strict=False)
     assert set(cat.roles) == {"mlops-engineer", "devops-engineer"}
     assert len(cat.errors) == 1 and str(path) in cat.errors[0] and "growth.score" in cat.errors[0]
+
+
+def _load_within(directory, timeout=60.0, **kwargs):
+    """load_catalogue in a thread, so a loader that blocks fails the test instead of hanging it."""
+    import threading
+
+    out: dict = {}
+
+    def load():
+        try:
+            out["catalogue"] = load_catalogue(directory, **kwargs)
+        except CatalogueError as exc:
+            out["error"] = exc
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), "the catalogue loader blocked"
+    return out
+
+
+def test_a_fifo_named_yaml_is_a_catalogue_error_not_a_hang(catalogue_dir):
+    import os
+
+    fifo = catalogue_dir / "zz-stray.yaml"
+    os.mkfifo(fifo)
+    try:
+        strict = _load_within(catalogue_dir)
+        assert f"{fifo}: not a regular file (a FIFO)" in str(strict["error"])
+        lenient = _load_within(catalogue_dir, strict=False)["catalogue"]
+        assert set(lenient.roles) == {"mlops-engineer", "devops-engineer", "cloud-architect"}
+        assert [e for e in lenient.errors if str(fifo) in e]
+    finally:
+        try:  # a loader still blocked in open() is released by a writer coming and going
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass  # no reader waiting: nothing to release
+
+
+def test_a_directory_and_an_oversized_file_are_catalogue_errors(catalogue_dir):
+    (catalogue_dir / "folder.yaml").mkdir()
+    big = catalogue_dir / "big.yaml"
+    big.write_text("# padding\n" * 200_000)
+    cat = load_catalogue(catalogue_dir, strict=False)
+    assert len(cat) == 3
+    assert any("folder.yaml: not a regular file (a directory)" in e for e in cat.errors), cat.errors
+    assert any(f"{big}: 2000000 bytes, over the 1000000-byte cap" in e for e in cat.errors), cat.errors
+
+
+def test_two_files_with_one_id_load_neither_and_name_both(catalogue_dir):
+    stray = catalogue_dir / "mlops-engineer-old.yaml"  # sorts before mlops-engineer.yaml
+    doc = yaml.safe_load((catalogue_dir / "mlops-engineer.yaml").read_text())
+    for task in doc["tasks"]:
+        task["score"] = 5  # a stale copy that would score the role Red
+    stray.write_text(yaml.safe_dump(doc, sort_keys=False))
+    cat = load_catalogue(catalogue_dir, strict=False)
+    assert set(cat.roles) == {"devops-engineer", "cloud-architect"}
+    (error,) = cat.errors
+    assert "duplicate id 'mlops-engineer'" in error and str(stray) in error
+    assert str(catalogue_dir / "mlops-engineer.yaml") in error
+    with pytest.raises(CatalogueError, match=r"mlops-engineer-old\.yaml and .*mlops-engineer\.yaml: id: duplicate id"):
+        load_catalogue(catalogue_dir)

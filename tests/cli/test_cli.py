@@ -145,3 +145,28 @@ def test_source_parse_of_a_page_without_the_role_table_is_one_line(tmp_path):
 def test_run_rejects_samples_without_demo(home, tmp_path):
     result = run("run", "--samples", str(tmp_path), ok=False)
     assert result.exit_code == 1 and result.stderr.strip() == "error: --samples needs --demo"
+
+
+def test_a_future_as_of_is_refused_in_one_line_naming_the_option_and_the_date(home):
+    from datetime import date, timedelta
+
+    future = (date.today() + timedelta(days=1)).isoformat()
+    for command in (["run", "--demo", "--as-of", future], ["score", "--as-of", future]):
+        result = run(*command, ok=False)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"error: --as-of {future}: is in the future")
+        assert "--force-as-of" in result.stderr
+    assert not home.warehouse.exists()
+
+
+def test_a_forced_future_score_is_a_what_if_beside_the_shared_warehouse(home):
+    from datetime import date, timedelta
+
+    run("score", "--as-of", "2026-11-26")
+    future = (date.today() + timedelta(days=30)).isoformat()
+    out = json.loads(run("score", "--as-of", future, "--force-as-of", "--json").stdout)
+    assert out["rows_added"] == 3 and out["what_if_home"] == str(home.root / "what-if" / future)
+    history = json.loads(run("history", "mlops-engineer", "--json").stdout)
+    assert [h["as_of"][:10] for h in history] == ["2026-11-26"]  # the shared history never saw it
+    what_if = json.loads(run("--home", out["what_if_home"], "history", "mlops-engineer", "--json").stdout)
+    assert [h["as_of"][:10] for h in what_if] == ["2026-11-26", future]

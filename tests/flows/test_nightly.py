@@ -7,6 +7,7 @@ import shutil
 import duckdb
 import pytest
 
+from core.errors import NightFailed
 from core.paths import REPO_ROOT, Home
 from flows.replay import replay
 from scrapers.archive import RawArchive
@@ -197,8 +198,10 @@ def test_a_failure_of_our_own_code_fails_the_run_visibly_and_publishes_nothing(t
         raise RuntimeError("a bug in scoring")
 
     monkeypatch.setattr(steps, "score", broken_score)
-    with pytest.raises(RuntimeError, match="a bug in scoring"):
+    # One error naming the step and the cause (the CLI prints it as one line, exit 3); the bug is its cause.
+    with pytest.raises(NightFailed, match="failed in score: RuntimeError: a bug in scoring") as failed:
         night(home.root, config, demo=True, as_of="2026-03-03")
+    assert isinstance(failed.value.__cause__, RuntimeError) and failed.value.exit_code == 3
     (status, summary), = query(home.warehouse, "SELECT status, summary FROM runs WHERE as_of = DATE '2026-03-03'")
     assert status == "failed" and "a bug in scoring" in summary
     assert home.analyst_copy.read_bytes() == copy_before

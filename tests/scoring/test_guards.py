@@ -123,3 +123,81 @@ def test_the_schema_check_and_the_guard_apply_one_salary_band_at_both_edges():
             obs = coerce_observations(pd.DataFrame([row])).assign(_pos=[0])
             guard_ok = not salary_band(obs, RUBRIC)
             assert schema_ok == guard_ok == inside, (metric, unit, value, schema_ok, guard_ok)
+
+
+# --- issue 14: the jump guard against recent accepted history, held levels, future dates ----------
+def nights(values, last="2026-03-01", fetch="n"):
+    """One current-period postings row per night, the last one ending on `last`."""
+    end = pd.Timestamp(last)
+    return [itjw(v, end - timedelta(days=len(values) - 1 - k), fetch=f"{fetch}{k}") for k, v in enumerate(values)]
+
+
+def held(values, last):
+    """Rows the jump guard held on earlier nights, as `warehouse.queries.jump_held_values` gives them."""
+    rows = nights(values, last)
+    return pd.DataFrame([{k: r[k] for k in ("series_key", "metric", "period_end", "value")} for r in rows])
+
+
+def checks(tonight, history, held_back=None, as_of=None):
+    _, q = plausibility(valid(tonight), valid(history) if history else None, RUBRIC, held_back=held_back, as_of=as_of)
+    return q["check_name"].tolist()
+
+
+def test_a_value_is_judged_against_the_recent_median_not_last_night():
+    # x4.9 last night got in under the old x5 rule; x4.9 again must not ride on it
+    history = nights([185.0, 186.0, 184.0, 185.0, 906.0])
+    assert checks([itjw(4440.0, "2026-03-02")], history) == ["plausibility:overnight_jump"]
+    _, q = plausibility(valid([itjw(4440.0, "2026-03-02")]), valid(history), RUBRIC)
+    case = json.loads(q["failure"].iloc[0])["cases"][0]
+    assert case["reference"] == 185.0 and case["reference_values"] == 5 and case["reference_period_end"] == "2026-03-01"
+    # values older than jump_max_gap_days (the page's year-earlier column) are no reference
+    old = [itjw(20.0, "2025-12-01", fetch="old")]
+    assert checks([itjw(185.0, "2026-03-02")], old) == []
+
+
+def test_a_one_night_fall_is_held():
+    history = nights([185.0, 186.0, 184.0, 185.0, 185.0])
+    assert checks([itjw(38.0, "2026-03-02")], history) == ["plausibility:overnight_jump"]   # x0.205 (x5 let it in)
+    assert checks([itjw(120.0, "2026-03-02")], history) == []                             # -35 %: a move, not a fault
+
+
+def test_a_new_level_is_accepted_once_confirmed_by_the_nights_before():
+    history = nights([185.0, 186.0, 184.0, 185.0, 185.0], last="2026-02-27")
+    tonight = [itjw(558.0, "2026-03-02")]
+    assert checks(tonight, history) == ["plausibility:overnight_jump"]                    # first night at x3
+    assert checks(tonight, history, held([555.0], "2026-03-01")) == ["plausibility:overnight_jump"]  # one is not two
+    assert checks(tonight, history, held([555.0, 560.0], "2026-03-01")) == []              # third night: confirmed
+    # the nights before must agree with tonight and sit on the same side of the band
+    assert checks(tonight, history, held([555.0, 2000.0], "2026-03-01")) == ["plausibility:overnight_jump"]
+    assert checks(tonight, history, held([60.0, 61.0], "2026-03-01")) == ["plausibility:overnight_jump"]
+    # compounding never agrees with the night before
+    assert checks([itjw(4440.0, "2026-03-02")], history, held([185.0 * 4.9, 185.0 * 4.9 ** 2], "2026-03-01")) \
+        == ["plausibility:overnight_jump"]
+    # once accepted, the next nights confirm on the accepted value and then on the median itself
+    after = history + [itjw(558.0, "2026-03-02", fetch="c")]
+    assert checks([itjw(557.0, "2026-03-03")], after, held([555.0, 560.0], "2026-03-01")) == []
+    settled = nights([185.0, 185.0, 558.0, 557.0, 556.0], last="2026-03-04")
+    assert checks([itjw(559.0, "2026-03-05")], settled) == []
+
+
+def test_a_held_value_for_a_period_already_accepted_confirms_nothing():
+    history = nights([185.0] * 7, last="2026-03-01")  # the two periods before tonight were accepted
+    assert checks([itjw(558.0, "2026-03-02")], history, held([555.0, 560.0], "2026-03-01")) \
+        == ["plausibility:overnight_jump"]
+
+
+def test_a_future_dated_row_is_rejected_and_a_stored_one_freezes_nothing():
+    night = pd.Timestamp("2026-03-02")
+    future = [itjw(185.0, "2030-03-02"), itjw(154.0, "2029-03-02")]
+    assert checks(future, None, as_of=night) == ["plausibility:future_period"] * 2
+    assert checks([itjw(185.0, "2026-03-05")], None, as_of=night) == []  # within future_tolerance_days
+    assert checks(future, None) == []  # without the night there is nothing to compare with
+    # a future row stored before the check existed: tonight's correctly dated rows still pass
+    stored = nights([185.0, 184.0]) + [itjw(999.0, "2030-03-02", fetch="stored")]
+    tonight = [itjw(185.0, "2026-03-02"), itjw(154.0, "2025-03-02")]
+    assert checks(tonight, stored) == ["plausibility:period_end_backwards"] * 2  # what froze the series
+    assert checks(tonight, stored, as_of=night) == []
+    # and tonight's future rows do not hide a stale payload from the backwards check
+    stale = [itjw(180.0, "2026-02-20"), itjw(185.0, "2030-03-02")]
+    assert sorted(checks(stale, nights([185.0, 184.0]), as_of=night)) == ["plausibility:future_period",
+                                                                          "plausibility:period_end_backwards"]

@@ -207,8 +207,16 @@ def test_real_samples_through_the_parsers():
     }
     for name, frame in parts.items():
         frame["fetch_id"] = f"fetch-{name}"
-    result = refresh_evidence(pd.concat(parts.values(), ignore_index=True), None, CATALOGUE, None, AS_OF, "demo", RUBRIC)
+    tonight = pd.concat(parts.values(), ignore_index=True)
+    # The Indeed samples were fetched months after the card's date (their newest rows are from
+    # August 2026): rows dated after the night are refused unless they are not after the fetch.
+    strict = refresh_evidence(tonight, None, CATALOGUE, None, AS_OF, "demo", RUBRIC)
+    assert set(strict.quarantine["check_name"]) == {"plausibility:future_period"}
+    assert set(strict.quarantine["source"]) == {"indeed"}
+    fetched_on = max(pd.Timestamp(f["period_end"].max()) for f in parts.values())
+    result = refresh_evidence(tonight, None, CATALOGUE, None, AS_OF, "demo", RUBRIC, fetched_on=fetched_on)
     assert result.quarantine.empty
+    assert evidence_of(result).equals(evidence_of(strict))  # the metrics never read past the night anyway
     jpt = evidence_of(result).loc["job_posting_trends"]
     assert jpt["score"] == 1 and jpt["origin"] == "refreshed"
     assert "185 vs 154" in jpt["rationale"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -74,3 +77,93 @@ def raw_server(respond: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[tu
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@dataclass
+class DripLog:
+    """What `drip_server` saw of one response: how much of the dripped part went out, and who ended it."""
+
+    path: str
+    total: int
+    sent: int = 0
+    client_hung_up: bool = False
+    finished: bool = False
+
+
+@contextmanager
+def drip_server(body: bytes, drip: str, interval: float = 0.2, content_type: str = "text/csv",
+                robots: str | None = None) -> Iterator[tuple[str, list[DripLog]]]:
+    """A raw-socket HTTP/1.1 server that sends the header block (``drip="headers"``), the
+    Content-Length body (``"body"``) or robots.txt (``"robots"``) a byte every `interval` seconds.
+
+    Other requests get the body at once (robots.txt: 404 unless `robots` is given). Yields
+    (base_url, logs); a log says whether the client hung up before the drip ended. Never stops
+    on its own before 60 s: that is the client's job.
+    """
+    logs: list[DripLog] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def response(path: str) -> tuple[bytes, bytes, bool]:
+        if path == "/robots.txt":
+            if robots is None:
+                return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", b"", False
+            payload, slow = robots.encode(), drip == "robots"
+            ctype = "text/plain"
+        else:
+            payload, slow, ctype = body, drip in ("headers", "body"), content_type
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(payload)}\r\n"
+                "Connection: close\r\n\r\n").encode()
+        return head, payload, slow
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            path = request.split(b" ", 2)[1].decode()
+            head, payload, slow = response(path)
+            if not slow:
+                conn.sendall(head + payload)
+                return
+            dripped, rest = (head, payload) if drip == "headers" else (payload, b"")
+            if drip != "headers":
+                conn.sendall(head)
+            log = DripLog(path, len(dripped))
+            logs.append(log)
+            ends = time.monotonic() + 60
+            try:
+                for i in range(len(dripped)):
+                    readable, _, _ = select.select([conn], [], [], interval if i else 0)
+                    if readable and conn.recv(1, socket.MSG_PEEK) == b"":
+                        log.client_hung_up = True
+                        return
+                    if stop.is_set() or time.monotonic() > ends:
+                        return
+                    conn.sendall(dripped[i:i + 1])
+                    log.sent += 1
+                conn.sendall(rest)
+                log.finished = True
+            except OSError:
+                log.client_hung_up = True
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", logs
+    finally:
+        stop.set()
+        listener.close()

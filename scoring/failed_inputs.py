@@ -1,0 +1,230 @@
+"""Which rubric inputs of which roles rest on a request that failed tonight.
+
+"A request that fails tonight contributes nothing: the dimensions it fed carry." Leaving the
+failed request's rows out of the history is not enough for that: the metric it fed then reads
+"no data", the rubric falls back to whatever else the dimension has (a sector proxy, a country
+index, a different CPI), and the dimension is *recomputed* from the rest - an access-denied page
+answered 200 rebuilt a role's Job Posting Trends from the sector index alone and dropped a role
+from Green to Yellow. So the refresh asks, per role and rubric input, "did a request this input
+reads fail tonight?" and marks such metrics `request_failed`; the rubric then carries the whole
+dimension (`scoring.rubric`), naming the failed input in its status.
+
+Which requests an input reads is said once per source, from the request's own context (what the
+source's `requests_for` put there) and the role's lookup keys; a source without such a rule
+counts, conservatively, as read by every input that reads that source (`metrics._READS`), for
+every role. Pure: no warehouse, no clock. One pass over the catalogue, and only on a night with
+a failed request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from core.geography import country_code
+from scoring.metrics import _READS, RoleSpec, _cpi_candidates, _norm_slug, role_specs
+from scoring.rubric import Rubric
+from scrapers.http import FAILED_OUTCOMES
+
+#: the status a metric gets when a request it reads failed tonight
+REQUEST_FAILED = "request_failed"
+
+_ITJW = ("postings_yoy_role", "salary_yoy_nominal_itjw", "salary_yoy_real_itjw")
+_OEWS = ("salary_yoy_nominal_oews", "salary_yoy_real_oews")
+_INDEED_KIND = {"aggregate": "postings_yoy_country", "sector": "postings_yoy_sector",
+                "ai_share": "ai_share_pp_change", "wage_growth": "posted_wage_growth"}
+#: the real-terms metrics and the geography whose CPI deflates them (see metrics._real_from_nominal)
+_REAL = {"salary_yoy_real_itjw": None, "salary_yoy_real_oews": "US"}  # None: the role's own geography
+
+
+@dataclass(frozen=True)
+class Request:
+    """One of tonight's requests as the refresh sees it: its source, key, outcome and context."""
+
+    source: str
+    key: str
+    outcome: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILED_OUTCOMES
+
+
+def _as_request(r: Request | Mapping[str, Any]) -> Request:
+    if isinstance(r, Request):
+        return r
+    return Request(str(r["source"]), str(r["key"]), str(r["outcome"]), dict(r.get("context") or {}))
+
+
+def _upper(values: Iterable[Any]) -> set[str]:
+    return {str(v).strip().upper() for v in values or ()}
+
+
+def _serves_role(req: Request, role: RoleSpec) -> bool:
+    """Whether the request names this role (by id), when its context lists role ids."""
+    ids = req.context.get("role_ids")
+    return bool(ids) and role.role_id in ids
+
+
+def _cpi_series(req: Request) -> set[str]:
+    """The CPI-capable series a request carries, written source:ID as `rubric.cpi` names them."""
+    if req.source == "fred":
+        sid = req.context.get("series_id")
+        return {f"fred:{str(sid).upper()}"} if sid else set()
+    if req.source == "bls":
+        return {f"bls:{s}" for s in _upper(req.context.get("series", ()))}
+    return set()
+
+
+def _reads(req: Request, role: RoleSpec) -> set[str]:
+    """The rubric inputs of `role` that read a shared request (a file or a batch several roles
+    read; IT Jobs Watch pages are `_PageIndex`'s, CPI deflators `_deflator_reads`')."""
+    lk, ctx = role.lookup, req.context
+    if req.source == "itjobswatch":  # a page request naming no page: every role with a page
+        return set(_ITJW) if lk.itjobswatch is not None else set()
+    if req.source == "indeed":
+        if lk.indeed is None:
+            return set()
+        metric = _INDEED_KIND.get(str(ctx.get("kind")))
+        countries = _upper(country_code(c) for c in ctx.get("countries") or ())
+        ours = not countries or country_code(lk.indeed.country) in countries or _serves_role(req, role)
+        if not ours:
+            return set()
+        if metric is None:  # a file the rule does not know: every Indeed input of the role
+            return {m for m, (s, _) in _READS.items() if s == "indeed"}
+        if metric == "postings_yoy_sector" and not lk.indeed.sectors:
+            return set()
+        return {metric}
+    if req.source == "bls":
+        asked = _upper(ctx.get("series", ()))
+        return set(_OEWS) if not asked or asked & _upper(lk.bls_series) else set()
+    if req.source == "fred":
+        return set()  # FRED feeds scores only as a CPI deflator
+    if req.source == "layoffs":
+        if not lk.layoff_industries:
+            return set()
+        named = {str(i).casefold() for i in ctx.get("role_industries") or ()}
+        mine = {str(i).casefold() for i in lk.layoff_industries}
+        return {"layoff_headcount_change", "layoff_events_change"} if not named or named & mine else set()
+    # claims (one file for every role) and any source without a rule of its own above
+    return {m for m, (s, _) in _READS.items() if s == req.source}
+
+
+def _deflator_reads(role: RoleSpec, rubric: Rubric, failed_cpi: Mapping[str, Request],
+                    answered_cpi: set[str]) -> dict[str, Request]:
+    """Real-terms inputs whose CPI tonight would have come from a failed request.
+
+    A role's CPI candidates are tried in order and the first with data wins; a failed candidate
+    decides the deflator unless a candidate before it answered tonight (then it was never used).
+    """
+    out: dict[str, Request] = {}
+    for metric, geo in _REAL.items():
+        if metric == "salary_yoy_real_itjw" and role.lookup.itjobswatch is None:
+            continue
+        if metric == "salary_yoy_real_oews" and not role.lookup.bls_series:
+            continue
+        for series in _cpi_candidates(role, geo or role.geography, rubric):
+            if series in answered_cpi:
+                break
+            if series in failed_cpi:
+                out[metric] = failed_cpi[series]
+                break
+    return out
+
+
+FAILED_COLUMNS = ["role_id", "metric", "request", "source", "outcome"]
+
+
+class _PageIndex:
+    """Failed IT Jobs Watch pages by (slug, kind) and by the role ids they name: a host that
+    failed outright is a thousand pages, and each role must find its own without a scan."""
+
+    def __init__(self, failed: list[Request]) -> None:
+        self.by_page: dict[tuple[str, object], Request] = {}
+        self.by_role: dict[str, Request] = {}
+        for req in failed:
+            if req.context.get("slug") is not None:
+                self.by_page.setdefault((_norm_slug(req.context["slug"]), req.context.get("kind")), req)
+            for rid in req.context.get("role_ids") or ():
+                self.by_role.setdefault(rid, req)
+
+    def find(self, role: RoleSpec) -> Request | None:
+        key = role.lookup.itjobswatch
+        if key is None:
+            return None
+        slug = _norm_slug(key.slug)
+        return (self.by_page.get((slug, key.kind)) or self.by_page.get((slug, None))
+                or self.by_role.get(role.role_id))
+
+
+def _names_a_page(req: Request) -> bool:
+    return req.source == "itjobswatch" and (req.context.get("slug") is not None or bool(req.context.get("role_ids")))
+
+
+def failed_inputs(requests: Sequence[Request | Mapping[str, Any]] | None, roles, rubric: Rubric) -> pd.DataFrame:
+    """One row per (role, rubric input) that reads a request which failed tonight.
+
+    `requests`: tonight's requests (answered and failed; the answered ones only matter for the
+    CPI order). Columns `FAILED_COLUMNS`; empty when nothing failed (the usual night: then no
+    role is looked at).
+    """
+    reqs = [_as_request(r) for r in requests or ()]
+    failed = [r for r in reqs if r.failed]
+    if not failed:
+        return pd.DataFrame(columns=FAILED_COLUMNS)
+    pages = _PageIndex([r for r in failed if _names_a_page(r)])
+    shared = [r for r in failed if not _names_a_page(r)]  # a few files / batches per source
+    failed_cpi = {s: r for r in failed for s in _cpi_series(r)}
+    answered_cpi = {s for r in reqs if not r.failed for s in _cpi_series(r)}
+    wanted = set(rubric.metrics())
+    out: list[dict] = []
+    for role in role_specs(roles):
+        hits: dict[str, Request] = {}
+        own_page = pages.find(role)
+        if own_page is not None:
+            hits.update(dict.fromkeys(_ITJW, own_page))
+        for req in shared:
+            for metric in _reads(req, role):
+                hits.setdefault(metric, req)
+        if failed_cpi:
+            for metric, req in _deflator_reads(role, rubric, failed_cpi, answered_cpi).items():
+                hits.setdefault(metric, req)
+        out += [{"role_id": role.role_id, "metric": m, "request": r.key, "source": r.source, "outcome": r.outcome}
+                for m, r in sorted(hits.items()) if m in wanted]
+    return pd.DataFrame(out, columns=FAILED_COLUMNS)
+
+
+def mark_failed(metrics: pd.DataFrame, failed: pd.DataFrame) -> pd.DataFrame:
+    """Tonight's metrics with every (role, input) in `failed` set to `request_failed`.
+
+    The value goes (it was computed from what was left, which is exactly what must not score);
+    the inputs keep what was computed, under `without_failed_request`, beside the failed request.
+    """
+    if failed is None or failed.empty or metrics.empty:
+        return metrics
+    failed = failed.drop_duplicates(["role_id", "metric"])
+    hit = metrics[["role_id", "metric"]].merge(failed, on=["role_id", "metric"], how="left")
+    mask = hit["request"].notna().to_numpy()
+    if not mask.any():
+        return metrics
+    out = metrics.copy()
+    rows = hit[mask]
+    was = out.loc[mask, "status"].tolist()
+    out.loc[mask, "note"] = [f"{r} {o} tonight ({s}; was {w})" for r, o, s, w in
+                             zip(rows["request"], rows["outcome"], rows["source"], was)]
+    out.loc[mask, "inputs"] = [json.dumps({"failed_request": {"key": r, "source": s, "outcome": o},
+                                           "without_failed_request": {"status": w, "inputs": json.loads(i)}},
+                                          sort_keys=True, default=str)
+                               for r, s, o, w, i in zip(rows["request"], rows["source"], rows["outcome"], was,
+                                                        out.loc[mask, "inputs"])]
+    out.loc[mask, "status"] = REQUEST_FAILED
+    out.loc[mask, "value"] = float("nan")
+    return out
+
+
+__all__ = ["REQUEST_FAILED", "Request", "failed_inputs", "mark_failed", "FAILED_COLUMNS"]
