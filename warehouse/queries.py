@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -185,13 +186,6 @@ def source_health_since(con: duckdb.DuckDBPyConnection, start: date | None) -> p
     return con.execute(
         "SELECT source, run_id, as_of, requests, ok, unchanged, failed, outcomes FROM source_health"
         " WHERE ? IS NULL OR as_of >= ?", [start, start]).df()
-
-
-def dimension_scores_until(con: duckdb.DuckDBPyConnection, role_id: str, night: date) -> pd.DataFrame:
-    """One role's dimension scores up to `night`, by dimension and date."""
-    return con.execute(
-        "SELECT role_id, dimension, as_of, score FROM evidence_history WHERE role_id = ? AND as_of <= ?"
-        " ORDER BY dimension, as_of", [role_id, night]).df()
 
 
 def alert_ids_held(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> set[str]:
@@ -485,3 +479,83 @@ def jump_held_values(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> 
         " AND q.period_end BETWEEN ?::DATE - ?::INTEGER AND ?"
         " GROUP BY q.series_key, q.metric, q.period_end ORDER BY q.period_end",
         [as_of, as_of, days, as_of]).df()
+
+
+# --------------------------------------------------------------------------- score movements
+
+_MOVEMENTS_SQL = (Path(__file__).with_name("movements.sql")).read_text(encoding="utf-8")
+_NIGHT_PAIRS = ("SELECT * FROM (SELECT role_id, lag(as_of) OVER (PARTITION BY role_id ORDER BY as_of) AS from_as_of,"
+                " as_of AS to_as_of FROM (SELECT DISTINCT role_id, as_of FROM aijri_results))"
+                " WHERE ($since IS NULL OR to_as_of >= $since) AND ($until IS NULL OR to_as_of <= $until)")
+_MOVED = ("p.from_aijri IS NOT NULL AND (p.from_aijri <> p.to_aijri OR p.from_zone IS DISTINCT FROM p.to_zone"
+          " OR p.from_sublabel IS DISTINCT FROM p.to_sublabel)")
+
+
+def score_movements(con: duckdb.DuckDBPyConnection, since: date | None = None,
+                    until: date | None = None) -> list[dict]:
+    """Every role and night whose AIJRI, zone or sub-label moved since the role's night before (its
+    first night: since its published card), dated `since`..`until`, newest first: by how much, the
+    dimensions and signals that moved, and the causes (evidence, catalogue, method; `movements.sql`)."""
+    return records(con.execute(_MOVEMENTS_SQL.format(pairs=_NIGHT_PAIRS, where=_MOVED),
+                               {"dims": list(DIMENSIONS), "since": since, "until": until}))
+
+
+def movement_causes(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, date | None, date]]) -> list[dict]:
+    """What moved between each (role_id, from_as_of, to_as_of) pair of results, and why (the
+    attribution of `score_movements`, for crossings that span several nights)."""
+    if not pairs:
+        return []
+    frame = pd.DataFrame(list(pairs), columns=["role_id", "from_as_of", "to_as_of"])
+    frame = frame.assign(from_as_of=pd.to_datetime(frame["from_as_of"]), to_as_of=pd.to_datetime(frame["to_as_of"]))
+    con.register("_movement_pairs", frame)
+    try:
+        return records(con.execute(_MOVEMENTS_SQL.format(
+            pairs="SELECT role_id, CAST(from_as_of AS DATE) AS from_as_of, CAST(to_as_of AS DATE) AS to_as_of"
+                  " FROM _movement_pairs", where="true"), {"dims": list(DIMENSIONS)}))
+    finally:
+        con.unregister("_movement_pairs")
+
+
+# --------------------------------------------------------------------------- the site: lineage and night health
+
+_LINEAGE_KEYS = ('[{"fetch_id": "VARCHAR", "series_key": "VARCHAR", "subject": "VARCHAR", "metric": "VARCHAR",'
+                 ' "period_end": "DATE", "source": "VARCHAR"}]')
+
+
+def site_lineage(con: duckdb.DuckDBPyConnection, sample: int = 6) -> list[dict]:
+    """Per role, metric of its latest night and fetch behind it: the source, URL, fetch time and
+    sha256 of the raw bytes, how many observations came from it and the newest `sample` of them."""
+    return records(con.execute(f"""
+        WITH d AS (SELECT role_id, max(as_of) AS as_of FROM aijri_results GROUP BY role_id),
+        m AS (SELECT m.role_id, m.metric, m.lineage FROM metrics m JOIN d USING (role_id, as_of)
+              QUALIFY row_number() OVER (PARTITION BY m.role_id, m.metric ORDER BY m.version DESC) = 1),
+        o AS (SELECT role_id, metric AS derived_metric, unnest(from_json(lineage, '{_LINEAGE_KEYS}')) AS o FROM m)
+        SELECT o.role_id, o.derived_metric, o.o.source AS source, o.o.fetch_id AS fetch_id, any_value(f.url) AS url,
+               any_value(f.fetched_at) AS fetched_at, any_value(f.sha256) AS sha256, count(*) AS observations,
+               list({{'series_key': o.o.series_key, 'observed_metric': o.o.metric, 'period_end': o.o.period_end,
+                      'value': obs.value, 'unit': obs.unit}} ORDER BY o.o.period_end DESC, o.o.series_key)[1:$n]
+                 AS sample
+        FROM o
+        LEFT JOIN observations obs ON obs.fetch_id = o.o.fetch_id AND obs.series_key = o.o.series_key
+             AND obs.subject = o.o.subject AND obs.metric = o.o.metric AND obs.period_end = o.o.period_end
+        LEFT JOIN fetches f ON f.fetch_id = o.o.fetch_id
+        GROUP BY ALL ORDER BY o.role_id, o.derived_metric, fetched_at""", {"n": sample}))
+
+
+def site_night_health(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest night that fetched (its run, status and as-of), each source's requests and
+    failures that night, and the metrics of every role's latest night whose request failed."""
+    runs = records(con.execute(
+        "SELECT run_id, kind, status, as_of, started_at, finished_at FROM runs"
+        " WHERE run_id IN (SELECT run_id FROM source_health) ORDER BY started_at DESC LIMIT 1"))
+    if not runs:
+        return None
+    sources = records(con.execute(
+        "SELECT source, requests, ok, unchanged, failed, outcomes FROM source_health WHERE run_id = ?"
+        " ORDER BY source", [runs[0]["run_id"]]))
+    failed_inputs = records(con.execute(
+        "WITH d AS (SELECT role_id, max(as_of) AS as_of FROM aijri_results GROUP BY role_id)"
+        " SELECT m.role_id, m.metric, m.note FROM metrics m JOIN d USING (role_id, as_of)"
+        " QUALIFY row_number() OVER (PARTITION BY m.role_id, m.metric ORDER BY m.version DESC) = 1"
+        "   AND m.status = 'request_failed' ORDER BY m.role_id, m.metric"))
+    return {**runs[0], "sources": sources, "failed_inputs": failed_inputs}
