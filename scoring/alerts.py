@@ -31,6 +31,8 @@ from scoring.aijri import ZONES, load_method
 
 ZONE_RANK = {zone: rank for rank, zone in enumerate(ZONES)}  # Red 0, Yellow 1, Green 2
 KINDS = ("zone", "sublabel", "source_health")
+#: what moved a score (the causes `warehouse.queries.movement_causes` attributes), in words
+CAUSE_LABELS = {"evidence": "evidence", "catalogue": "catalogue edit", "method": "method change"}
 
 
 @dataclass(frozen=True)
@@ -231,8 +233,32 @@ def _signed(v: int | None) -> str:
     return "n/a" if v is None else f"{v:+d}"
 
 
-def describe_crossing(alert: Alert, moves: list[dict], link: str | None) -> str:
-    """The human message: role, old and new zone, score change, evidence that moved, page link."""
+#: the result inputs only a catalogue edit moves, as an alert names them
+_INPUT_WORDS = {"task_resistance": "Task Resistance", "barrier_total": "barrier total", "growth": "AI growth",
+                "evidence_total": "published evidence total"}
+
+
+def describe_cause(cause: Mapping[str, Any]) -> str:
+    """"Cause: catalogue edit (Company Actions +2 -> -2)." from a stored movement attribution."""
+    labels = [CAUSE_LABELS.get(c, c) for c in cause.get("causes") or []]
+    moved = [f"{DIMENSION_LABELS.get(d['dimension'], d['dimension'])} {_signed(d['from'])} -> {_signed(d['to'])}"
+             f" ({CAUSE_LABELS.get(d['cause'], d['cause'])}" + (f": {', '.join(d['signals'])}" if d.get("signals")
+                                                                else "") + ")"
+             for d in cause.get("dimensions") or [] if d.get("counted", True)]
+    moved += [f"{_INPUT_WORDS.get(i['input'], i['input'])} {i['from']:g} -> {i['to']:g}" for i in cause.get("inputs") or []]
+    if cause.get("method_changed"):
+        moved.append("methodology version changed")
+    if not labels:
+        return "Cause: not attributed (no stored input moved)."
+    return f"Cause: {' and '.join(labels)}" + (f" ({'; '.join(moved)})." if moved else ".")
+
+
+def describe_crossing(alert: Alert, moves: list[dict], link: str | None, cause: Mapping[str, Any] | None = None) -> str:
+    """The human message: role, old and new zone, score change, what moved it and why, page link.
+
+    With `cause` (a stored movement attribution, `warehouse.queries.movement_causes`) the message
+    names the cause (evidence, a catalogue edit, a method change) instead of listing evidence moves.
+    """
     verb = "crossed" if alert.kind == "zone" else "changed sub-label"
     change = alert.change
     parts = [
@@ -242,7 +268,9 @@ def describe_crossing(alert: Alert, moves: list[dict], link: str | None) -> str:
         f"Began {_iso(alert.began)}; held {alert.nights} night(s)"
         + (" (past the margin)." if alert.reason == "margin" else "."),
     ]
-    if moves:
+    if cause is not None:
+        parts.append(describe_cause(cause))
+    elif moves:
         parts.append("Evidence moved: " + ", ".join(
             f"{DIMENSION_LABELS.get(m['dimension'], m['dimension'])} {_signed(m['from'])} -> {_signed(m['to'])}"
             for m in moves) + ".")
@@ -253,21 +281,41 @@ def describe_crossing(alert: Alert, moves: list[dict], link: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
+Causes = Callable[[list[tuple[str, date, date]]], list[dict]]
+
+
 def zone_alerts(history: pd.DataFrame, evidence: pd.DataFrame | Callable[[str, date], pd.DataFrame] | None,
                 policy: AlertPolicy | None = None, *, since: date | None = None,
-                link_for: Callable[[str], str | None] | None = None) -> list[Alert]:
+                link_for: Callable[[str], str | None] | None = None, causes: Causes | None = None) -> list[Alert]:
     """`detect_crossings` with each alert's evidence moves and message filled in.
 
     `evidence` is an evidence_history frame, or a function (role_id, night) -> that role's
     rows up to the night, for callers that should not hold every role's evidence at once.
+    `causes`, when given, attributes every crossing at once: it takes the (role, last night in
+    the old state, night the alert fired) pairs and returns their movement rows (role_id,
+    from_as_of, as_of, causes, dimensions, inputs), as `warehouse.queries.movement_causes` does;
+    each alert then carries that cause (`details["cause"]`) and names it in its message.
     """
+    found = detect_crossings(history, policy, since=since)
+    attributed: dict[tuple, dict] = {}
+    if causes is not None and found:
+        for row in causes([(a.subject, a.from_as_of, a.as_of) for a in found]):
+            key = (row["role_id"], _as_date(row["from_as_of"]) if row.get("from_as_of") is not None else None,
+                   _as_date(row["as_of"]))
+            attributed[key] = {k: row.get(k) for k in ("causes", "dimensions", "inputs", "catalogue_edited",
+                                                        "method_changed")}
     out = []
-    for a in detect_crossings(history, policy, since=since):
-        rows = evidence(a.subject, a.as_of) if callable(evidence) else evidence
-        moves = evidence_moves(rows, a.subject, a.from_as_of, a.as_of) if rows is not None else []
+    for a in found:
+        cause = attributed.get((a.subject, a.from_as_of, a.as_of)) if causes is not None else None
+        if cause is not None:
+            moves = [{"dimension": d["dimension"], "from": d["from"], "to": d["to"], "cause": d["cause"]}
+                     for d in cause["dimensions"] or [] if d.get("counted", True)]
+        else:
+            rows = evidence(a.subject, a.as_of) if callable(evidence) else evidence
+            moves = evidence_moves(rows, a.subject, a.from_as_of, a.as_of) if rows is not None else []
         link = link_for(a.subject) if link_for else None
-        out.append(replace(a, message=describe_crossing(a, moves, link),
-                           details={"evidence_moves": moves, "link": link}))
+        details = {"evidence_moves": moves, "link": link, **({"cause": cause} if cause is not None else {})}
+        out.append(replace(a, message=describe_crossing(a, moves, link, cause), details=details))
     return out
 
 

@@ -86,18 +86,17 @@ def detect_alerts(con: duckdb.DuckDBPyConnection, policy: AlertPolicy | None = N
     Only the nights that can still matter are read: a crossing that fires after `since` began
     at most `persistence_nights` nights before it, so replaying from a settled stretch well
     before the cursor gives the same alerts as replaying the whole history (which, at 1,000
-    roles × 3 years, took minutes). Evidence is read per alerted role.
+    roles × 3 years, took minutes). What moved each crossing, and whether evidence, a catalogue
+    edit or a method change did, is one set-based read for all of them (`movement_causes`, the
+    attribution the site's score movements page shows).
     """
     policy = policy or AlertPolicy.from_settings()
     start = None if since is None else since - timedelta(days=max(90, 3 * policy.persistence_nights))
     history = queries.score_history_since(con, start)
     health = queries.source_health_since(con, start)
-
-    def evidence_for(role_id: str, night: date) -> pd.DataFrame:
-        return queries.dimension_scores_until(con, role_id, night)
-
-    alerts = zone_alerts(history, evidence_for, policy, since=since,
-                         link_for=lambda rid: role_page_link(rid, site_base_url, site_dir))
+    alerts = zone_alerts(history, None, policy, since=since,
+                         link_for=lambda rid: role_page_link(rid, site_base_url, site_dir),
+                         causes=lambda pairs: queries.movement_causes(con, pairs))
     return alerts + detect_source_failures(health, policy, since=since)
 
 
