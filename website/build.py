@@ -23,13 +23,19 @@ from core.catalogue import Catalogue
 from core.errors import WarehouseError
 from core.files import clean_swap_leftovers, swap_dir
 from core.vocabulary import DIMENSION_LABELS
-from scoring.aijri import load_method
+from scoring.aijri import ZONES, load_method
 from website.attribution import footer_sources, normalise_attributions
 from website.formats import iso_time, num, signed, state, to_date, to_json
-from website.model import history_parts, json_summary, load_site_data, methodology_versions, role_json, role_page
+from scoring.rubric import load_rubric
+from website.explain import night_banner
+from website.model import (MOVEMENT_DAYS, SiteData, history_parts, json_summary, load_site_data,
+                           methodology_versions, role_json, role_page)
+from website.pages import CHANGE_COLUMNS, INDEX_COLUMNS, movement_rows, to_csv, zones_sentence
+from website.pages import methodology as methodology_page
 
 SITE_DIR = Path(__file__).resolve().parent
-STYLESHEET = SITE_DIR / "style.css"
+#: copied as they are: the stylesheet and the one small script (sorting and filtering the index)
+ASSETS = (SITE_DIR / "style.css", SITE_DIR / "site.js")
 
 
 def render_site(con_or_path: duckdb.DuckDBPyConnection | str | os.PathLike,
@@ -101,26 +107,56 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None, buil
 
     # The method supplies the formula's constants and zone thresholds the pages explain; the
     # results themselves, and the methodology they were stored under, come from the warehouse.
-    method = load_method()
+    method, rubric = load_method(), load_rubric()
     methodology = ", ".join(methodology_versions(data)) or method.version
     pages = [role_page(role, data, method, sources) for role in data.roles]
     common = {"generated_at": iso_time(generated_at), "methodology_version": methodology,
-              "footer_sources": footer_sources(sources, pages)}
+              "footer_sources": footer_sources(sources, pages), "zones": zones_sentence(method),
+              "banner": banner(data, pages, rubric, sources)}
+
+    def page(template: str, rel: str, root: str, title: str, **context: Any) -> None:
+        put(rel, env.get_template(template).render(root=root, page_title=title, **common, **context))
 
     index_rows = [p["summary"] for p in pages]
-    put("index.html", env.get_template("index.html.j2").render(root="", roles=index_rows, page_title="AIJRI by role",
-                                                               **common))
+    page("index.html.j2", "index.html", "", "AIJRI by role", roles=index_rows, zone_names=ZONES[::-1])
     put("index.json", to_json({"generated_at": common["generated_at"], "methodology_version": methodology,
                                "roles": [json_summary(r) for r in index_rows]}))
-    for role, page in zip(data.roles, pages):
-        rid = page["role"]["id"]
-        full = {**page, **history_parts(role, data)}
-        put(f"roles/{rid}.html", env.get_template("role.html.j2").render(
-            root="../", page=full, page_title=f"{page['role']['title']}: AIJRI", **common))
+    put("index.csv", to_csv(index_rows, INDEX_COLUMNS))
+    nights = movement_rows(data.movements, {r.id: r.title for r in data.roles})
+    changes = [row for night in nights for row in night["rows"]]
+    page("changes.html.j2", "changes.html", "", "Score movements", nights=nights, days=MOVEMENT_DAYS)
+    put("changes.json", to_json({"generated_at": common["generated_at"], "movements": data.movements}))
+    put("changes.csv", to_csv(changes, CHANGE_COLUMNS))
+    page("methodology.html.j2", "methodology.html", "", "Methodology", m=methodology_page(method, rubric))
+    for role, page_model in zip(data.roles, pages):
+        rid = page_model["role"]["id"]
+        full = {**page_model, **history_parts(role, data)}
+        page("role.html.j2", f"roles/{rid}.html", "../", f"{page_model['role']['title']}: AIJRI", page=full)
         put(f"roles/{rid}.json", to_json(role_json(full, common["generated_at"], methodology)))
-    shutil.copyfile(STYLESHEET, build_dir / "style.css")
-    written.append(build_dir / "style.css")
+    for asset in ASSETS:
+        shutil.copyfile(asset, build_dir / asset.name)
+        written.append(build_dir / asset.name)
     return written
+
+
+def banner(data: SiteData, pages: list[dict], rubric: Any, sources: Mapping[str, Mapping[str, Any]]) -> dict | None:
+    """The degraded-night banner every page shows: the failing sources, each role's carried
+    dimensions with their age, and the dimensions a failed request left unrefreshed."""
+    carried = [{"role": p["role"]["title"], "href": p["summary"]["href"], "label": e["label"], "score": e["score"],
+                "age_days": e["age_days"]} for p in pages for e in p["evidence"] if e["origin"] == "carried"]
+    feeds = {metric: dim for dim, spec in rubric.dimensions.items() for metric in spec.inputs}
+    titles = {p["role"]["id"]: (p["role"]["title"], p["summary"]["href"]) for p in pages}
+    held = {(c["role"], c["label"]) for c in carried}
+    not_refreshed: dict[str, dict] = {}
+    for f in (data.health or {}).get("failed_inputs", []):
+        title, href = titles.get(f["role_id"], (f["role_id"], None))
+        label = DIMENSION_LABELS.get(feeds.get(f["metric"], ""), f["metric"])
+        if (title, label) not in held:
+            entry = not_refreshed.setdefault(f["role_id"], {"role": title, "href": href, "labels": []})
+            if label not in entry["labels"]:
+                entry["labels"].append(label)
+    return night_banner(data.health, carried, list(not_refreshed.values()),
+                        {k: v.get("name", k) for k, v in sources.items()})
 
 
 @functools.lru_cache(maxsize=1)
@@ -137,5 +173,6 @@ def _environment() -> jinja2.Environment:
     env.filters["state"] = lambda z, s=None: "–" if z is None else state(z, s)
     env.filters["lower_zone"] = lambda z: (z or "none").lower()
     env.filters["date"] = lambda d: "–" if d is None else to_date(d).isoformat()
+    env.filters["age"] = lambda d: "age unknown" if d is None else f"{d} day{'' if d == 1 else 's'} old"
     env.filters["dimension"] = lambda d: DIMENSION_LABELS.get(d, d)
     return env

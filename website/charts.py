@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from scoring.aijri import load_method
@@ -20,24 +21,49 @@ def chart_points(history: list[tuple]) -> list[dict]:
             for night, aijri, zone, sublabel in history]
 
 
+#: the narrowest AIJRI span the history chart's axis shows: a flat history still reads as flat
+MIN_AXIS_SPAN = 10.0
+
+
+def axis_range(values: list[float], *, floor: float = 0.0, ceiling: float = 100.0) -> tuple[float, float, float]:
+    """(low, high, tick step) of a value axis fitted to `values`: a round step giving about five
+    ticks, the range padded by one step either side, at least MIN_AXIS_SPAN wide, inside floor..ceiling."""
+    lo, hi = (min(values), max(values)) if values else (floor, ceiling)
+    if hi - lo < MIN_AXIS_SPAN:
+        mid = (hi + lo) / 2
+        lo, hi = mid - MIN_AXIS_SPAN / 2, mid + MIN_AXIS_SPAN / 2
+    step = next(s for s in (1, 2, 5, 10, 20, 25) if (hi - lo) / s <= 6)
+    lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    if lo == min(values, default=lo):
+        lo -= step
+    if hi == max(values, default=hi):
+        hi += step
+    return max(floor, lo), min(ceiling, hi), step
+
+
 def history_chart(points: list[dict], *, title: str, width: int = 640, height: int = 240) -> dict:
-    """Coordinates of the AIJRI history chart on a fixed 0-100 axis with the zone bands."""
+    """Coordinates of the AIJRI history chart: the axis fitted to the data, the zone bands clipped to it."""
     left, right, top, bottom = 44, 16, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     m = load_method()  # the zone thresholds the bands are drawn at
     green, yellow = float(m.green_min), float(m.yellow_min)
+    low, high, step = axis_range([p["aijri"] for p in points])
 
     def y_of(v: float) -> float:
-        return round(top + plot_h * (1 - max(0.0, min(100.0, v)) / 100), 2)
+        return round(top + plot_h * (1 - (max(low, min(high, v)) - low) / (high - low)), 2)
 
     xs = x_positions([p["as_of"] for p in points], left + 10, plot_w - 20)
     coords = [{"x": x, "y": y_of(p["aijri"]), **p} for x, p in zip(xs, points)]
-    bands = [
-        {"zone": "Green", "y": y_of(100), "h": round(y_of(green) - y_of(100), 2)},
+    bands = [band for band in (
+        {"zone": "Green", "y": y_of(high), "h": round(y_of(green) - y_of(high), 2)},
         {"zone": "Yellow", "y": y_of(green), "h": round(y_of(yellow) - y_of(green), 2)},
-        {"zone": "Red", "y": y_of(yellow), "h": round(y_of(0) - y_of(yellow), 2)},
-    ]
-    ticks = [{"v": v, "y": y_of(v)} for v in (0, yellow, green, 100)]
+        {"zone": "Red", "y": y_of(yellow), "h": round(y_of(low) - y_of(yellow), 2)},
+    ) if band["h"] > 0]
+    values = sorted({*(low + i * step for i in range(int(round((high - low) / step)) + 1)),
+                     *(b for b in (yellow, green) if low <= b <= high)})
+    # a boundary's label wins over a round tick closer than a third of a step
+    values = [v for v in values if v in (yellow, green) or all(abs(v - b) >= step / 3 for b in (yellow, green))]
+    ticks = [{"v": v, "y": y_of(v), "boundary": v in (yellow, green)} for v in values]
     x_labels = []
     if coords:
         x_labels.append({"x": coords[0]["x"], "text": coords[0]["as_of"].isoformat(), "anchor": "start"})
@@ -59,7 +85,7 @@ def history_chart(points: list[dict], *, title: str, width: int = 640, height: i
         f" on {coords[-1]['as_of'].isoformat()}" if coords else ", no results yet"))
     return {"width": width, "height": height, "left": left, "plot_w": plot_w, "top": top, "plot_h": plot_h,
             "points": coords, "marked": marked, "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords),
-            "bands": bands, "ticks": ticks, "x_labels": x_labels, "title": title, "summary": summary}
+            "bands": bands, "ticks": ticks, "low": low, "high": high, "x_labels": x_labels, "title": title, "summary": summary}
 
 
 def sparkline(points: list[dict], *, title: str, width: int = 120, height: int = 28) -> dict:

@@ -8,8 +8,9 @@ reads go through `warehouse.queries` (the site section).
 from __future__ import annotations
 
 import math
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 import duckdb
@@ -17,11 +18,18 @@ import duckdb
 from core.catalogue import Catalogue, Role
 from core.errors import InputRangeError
 from core.vocabulary import BARRIER_LABELS, BARRIERS, DIMENSION_LABELS, DIMENSIONS, PRINCIPLE_LABELS, PRINCIPLES
-from scoring.aijri import score
+from scoring.aijri import ZONES, score
 from warehouse import queries
 from website.attribution import sources_of
 from website.charts import HISTORY_TABLE_ROWS, chart_points, history_chart, sparkline
-from website.formats import jsonable, parse_json, plain_rows, to_date
+from website.explain import claims_of, dimension_words, signal_words, used_and_unused
+from website.formats import jsonable, parse_json, plain_rows, signed, to_date, web_url
+
+#: fetch hosts the site names but never links (the demo's loopback server is not a public page)
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", None}
+
+#: the movements page lists the nights of this many days up to the newest result
+MOVEMENT_DAYS = 90
 
 GROWTH_WORDS = {-2: "strong negative", -1: "weak negative", 0: "neutral", 1: "weak positive", 2: "strong positive"}
 
@@ -36,6 +44,12 @@ class SiteData:
     missing: list[str] = field(default_factory=list)
     #: per role, the stored result row of its latest night (what the calculation shows)
     current: dict[str, dict] = field(default_factory=dict)
+    #: per role, the fetches behind each metric of its latest night (`queries.site_lineage`)
+    lineage: dict[str, list[dict]] = field(default_factory=dict)
+    #: the stored score movements the movements page lists, newest night first
+    movements: list[dict] = field(default_factory=list)
+    #: the newest night that fetched: its run and each source's failures (`queries.site_night_health`)
+    health: dict | None = None
 
 
 def load_site_data(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None) -> SiteData:
@@ -51,11 +65,18 @@ def load_site_data(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None) 
     evidence: dict[str, list[dict]] = {}
     for r in plain_rows(queries.site_evidence_in_force(con)):
         evidence.setdefault(r["role_id"], []).append(r)
+    lineage: dict[str, list[dict]] = {}
+    for r in plain_rows(queries.site_lineage(con)):
+        lineage.setdefault(r["role_id"], []).append(r)
+    newest = max((to_date(r["as_of"]) for r in latest.values()), default=None)
+    movements = plain_rows(queries.score_movements(
+        con, since=newest - timedelta(days=MOVEMENT_DAYS) if newest else None))
     roles = list(catalogue) if catalogue is not None else [
         Role.model_validate_json(doc) for doc in queries.site_role_documents(con)]
     roles = sorted(roles, key=lambda r: r.title.lower())
     return SiteData(roles=roles, latest=latest, history=history, evidence=evidence,
-                    missing=[r.id for r in roles if r.id not in latest], current=current)
+                    missing=[r.id for r in roles if r.id not in latest], current=current,
+                    lineage=lineage, movements=movements, health=queries.site_night_health(con))
 
 
 def methodology_versions(data: SiteData) -> list[str]:
@@ -142,17 +163,7 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
     history = data.history.get(role.id, [])
     as_of = to_date(latest["as_of"]) if latest else None
     current = data.current.get(role.id) if latest else None
-    evidence = []
-    for r in evidence_in_force(data.evidence.get(role.id, []), as_of):
-        cited = sources_of(r, sources)
-        evidence.append({
-            "dimension": r["dimension"], "label": DIMENSION_LABELS.get(r["dimension"], r["dimension"]),
-            "score": r["score"], "origin": r["origin"], "status": r["status"],
-            "confidence": r["confidence"], "as_of": to_date(r["as_of"]), "age_days": r["age_days"],
-            "rationale": r["rationale"], "rubric_version": r["rubric_version"],
-            "sources": [{"id": s, "text": sources[s]["text"], "homepage": sources[s].get("homepage")} for s in cited],
-            "inputs": parse_json(r["inputs"]),
-        })
+    evidence = [evidence_entry(r, role, data, sources) for r in evidence_in_force(data.evidence.get(role.id, []), as_of)]
 
     tasks = None
     if role.has_task_table:  # the catalogue's task table, as cited (the stored TR is in `calc`)
@@ -167,6 +178,7 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         "href": f"roles/{role.id}.html",
         "aijri": latest["aijri"] if latest else None, "zone": latest["zone"] if latest else None,
         "sublabel": latest["sublabel"] if latest else None, "as_of": as_of,
+        "zone_rank": ZONES.index(latest["zone"]) if latest and latest["zone"] in ZONES else None,
         "change": latest["change"] if latest else None,
         "previous_as_of": to_date(latest["previous_as_of"]) if latest and latest["previous_as_of"] else None,
         "previous_zone": latest["previous_zone"] if latest else None,
@@ -189,6 +201,7 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         "evidence_total": current["evidence_total"] if current else role.baseline_evidence_total,
         "evidence_refreshed": bool(current and current["evidence_refreshed"]),
         "evidence_total_cited": role.evidence_total.model_dump() if role.evidence_total else None,
+        "totals_note": totals_note(role, evidence, current),
         "barriers": [{"name": BARRIER_LABELS[k], "score": role.barriers[k].score,
                       "rationale": role.barriers[k].rationale} for k in BARRIERS if k in role.barriers],
         "barrier_total": role.barrier_sum,
@@ -197,6 +210,47 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         "methodology_version": current["methodology_version"] if current else None,
         "rubric_version": current["rubric_version"] if current else None,
     }
+
+
+def evidence_entry(r: dict, role: Role, data: SiteData, sources: Mapping[str, Mapping[str, Any]]) -> dict:
+    """One row of a card's evidence table: tonight's stored value, the published one, what moved
+    it in words, its signals with the fetches behind them (the lineage) and its claims' links."""
+    cited = sources_of(r, sources)
+    inputs = parse_json(r["inputs"])
+    published = role.evidence[r["dimension"]].score if r["dimension"] in role.evidence else None
+    row = {**r, "inputs": inputs}
+    fetches: dict[str, list[dict]] = {}
+    for f in data.lineage.get(role.id, []):
+        fetches.setdefault(f["derived_metric"], []).append(
+            {**f, "link": web_url(f["url"]) if urlsplit(str(f["url"])).hostname not in LOCAL_HOSTS else None})
+    used, unused = used_and_unused(inputs)
+    signals = [{"metric": u.get("metric"), "used": True, "status": u.get("status"), "words": signal_words(u),
+                "fetches": fetches.get(u.get("metric"), [])} for u in used]
+    signals += [{"metric": u.get("metric"), "used": False, "status": u.get("status"), "words": u.get("note") or "",
+                 "fetches": fetches.get(u.get("metric"), [])} for u in unused]
+    return {
+        "dimension": r["dimension"], "label": DIMENSION_LABELS.get(r["dimension"], r["dimension"]),
+        "score": r["score"], "origin": r["origin"], "status": r["status"],
+        "confidence": r["confidence"], "as_of": to_date(r["as_of"]), "age_days": r["age_days"],
+        "rationale": r["rationale"], "rubric_version": r["rubric_version"],
+        "sources": [{"id": s, "text": sources[s]["text"], "homepage": sources[s].get("homepage")} for s in cited],
+        "inputs": inputs, "published": published,
+        "published_basis": role.evidence[r["dimension"]].basis if published is not None else None,
+        "words": dimension_words(row, published), "signals": signals, "claims": claims_of(row),
+    }
+
+
+def totals_note(role: Role, evidence: list[dict], current: dict | None) -> str | None:
+    """Why a totals-only role's refreshed rows do not sum to the evidence total it is scored on."""
+    if role.evidence or not evidence or current is None or current["evidence_refreshed"]:
+        return None
+    shown = sum(e["score"] for e in evidence)
+    cited = f" (cited: {role.evidence_total.citation})" if role.evidence_total else ""
+    return (f"This role's card publishes only an evidence total, not its five dimensions{cited}. Tonight "
+            f"{len(evidence)} of {len(DIMENSIONS)} dimensions could be refreshed from data (they sum to "
+            f"{signed(shown)}); a total needs all {len(DIMENSIONS)}, so the score keeps the published total "
+            f"{signed(current['evidence_total'])} until every dimension can be refreshed. The rows below are "
+            "shown for what the data says; they are not in the score.")
 
 
 def history_parts(role: Role, data: SiteData) -> dict:

@@ -25,3 +25,17 @@ def site(tmp_path_factory):
     finally:
         con.close()
     return {"root": root, "dir": root / "site", "files": files, "warehouse": root / "warehouse.duckdb"}
+
+
+@pytest.fixture(scope="session")
+def explained(tmp_path_factory):
+    """Three nights (published, a catalogue edit, a refreshed degraded night) and their site."""
+    from tests.site.site_helpers import build_explained_warehouse
+
+    root = tmp_path_factory.mktemp("explained-home")
+    con, catalogue = build_explained_warehouse(root / "warehouse.duckdb", root / "roles")
+    try:
+        files = render_site(con, catalogue, root / "site", GENERATED_AT)
+    finally:
+        con.close()
+    return {"root": root, "dir": root / "site", "files": files, "warehouse": root / "warehouse.duckdb"}

@@ -111,10 +111,12 @@ def test_role_page_in_headless_chromium(site, tmp_path):
     head_title = [t for t in root.find_all("title") if t.parent.tag == "head"]
     assert [t.all_text() for t in head_title] == ["MLOps Engineer: AIJRI"]
 
-    # No element came from the payload; it is shown as text in the rationale cell.
-    assert root.find_all("script") == [] and root.find_all("img") == []
+    # No element came from the payload (the one script is the bundled site.js); it is shown as text.
+    assert [s.attrs.get("src") for s in root.find_all("script")] == ["../site.js"] and root.find_all("img") == []
     wage = [tr for tr in root.find_all("tr") if tr.attrs.get("data-dimension") == "wage_trends"]
-    assert len(wage) == 1 and PAYLOAD in wage[0].all_text()
+    assert len(wage) == 1
+    [lineage] = [s for s in root.find_all("section") if s.attrs.get("id") == "lineage-wage_trends"]
+    assert PAYLOAD in lineage.all_text()
 
     # The evidence table has its five dimensions.
     [table] = root.find_all("table", id="evidence-table")
@@ -145,3 +147,105 @@ def test_role_page_screenshot(site, tmp_path):
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1280, 2400)
     assert len(data) > 20_000  # a blank page compresses to a few kB
+
+
+# ---------------------------------------------------------------------------- layout, chart, links, sorting
+
+PROBE = Path(__file__).with_name("probe.js")
+WIDTHS = (1280, 390)
+
+
+def probed_copy(site_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the site whose pages also load the test probe (a same-origin script, as the CSP allows)."""
+    copy = tmp_path / "probed-site"
+    shutil.copytree(site_dir, copy)
+    for page in copy.rglob("*.html"):
+        root = "../" * (len(page.relative_to(copy).parts) - 1)
+        page.write_text(page.read_text().replace("</head>", f'<script src="{root}probe.js"></script>\n</head>', 1))
+    shutil.copyfile(PROBE, copy / "probe.js")
+    return copy
+
+
+HARNESS = """<!doctype html><html><head><meta charset="utf-8"><title>probe</title></head><body style="margin:0">
+<iframe src="{src}" style="width:{width}px;height:1400px;border:0;display:block"></iframe>
+<script>window.addEventListener("message", function (e) {{
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = e.data; document.body.appendChild(pre);
+}});</script></body></html>"""
+
+
+def probe(copy: Path, page: Path, width: int, tmp_path: Path) -> dict:
+    """The probe's measurements of `page` laid out in a `width`-pixel viewport (a frame of that width)."""
+    import json
+
+    harness = copy / f"harness-{width}.html"
+    harness.write_text(HARNESS.format(src=page.relative_to(copy).as_posix(), width=width))
+    dom = Dom(chromium(["--window-size=1400,1500", "--hide-scrollbars", "--virtual-time-budget=5000",
+                        "--dump-dom", harness.as_uri()], tmp_path).stdout)
+    found = [n for n in dom.root.find_all("pre") if n.attrs.get("id") == "probe"]
+    assert len(found) == 1, f"the probe did not report from {page.name}"
+    return json.loads(found[0].all_text())
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_nothing_overflows_its_card_the_chart_renders_and_links_resolve(explained, tmp_path, width):
+    from urllib.parse import unquote, urlsplit
+
+    copy = probed_copy(explained["dir"], tmp_path)
+    pages = sorted(copy.rglob("*.html"))
+    assert len(pages) == 6
+    for page in pages:
+        found = probe(copy, page, width, tmp_path)
+        name = page.relative_to(copy)
+        assert found["width"] == width, name
+        assert found["overflows"] == [], f"{name} at {width} px"
+        assert found["scrollWidth"] <= width, f"{name} scrolls sideways at {width} px"
+        if name.parts[0] == "roles":
+            chart = found["chart"]
+            assert chart and chart["points"] == 3 and chart["line"] > 50 and chart["bands"] >= 1, name
+            assert found["card"]["left"] - 1 <= chart["left"] and chart["right"] <= found["card"]["right"] + 1
+            assert chart["width"] > min(width, 640) * 0.6 and chart["height"] > 0
+        for link in found["links"]:
+            parts = urlsplit(link)
+            if parts.scheme != "file":
+                continue
+            target = Path(unquote(parts.path))
+            assert target.is_file() and copy in target.parents and "harness" not in target.name, f"{name}: {link}"
+            if parts.fragment and target.suffix == ".html":
+                assert f'id="{parts.fragment}"' in target.read_text(), f"{name}: {link}"
+
+
+def test_the_probe_sees_an_overflowing_table(explained, tmp_path):
+    """Control: a table wider than its card is reported, so the empty lists above mean something."""
+    copy = probed_copy(explained["dir"], tmp_path)
+    page = copy / "roles" / "mlops-engineer.html"
+    page.write_text(page.read_text().replace('<table id="evidence-table" class="stack evidence">',
+                                             '<table id="evidence-table" style="min-width: 900px">'))
+    found = probe(copy, page, 390, tmp_path)
+    assert any(o.startswith("table#evidence-table") for o in found["overflows"])
+
+
+def index_rows(url: str, tmp_path: Path) -> list[tuple[str, bool]]:
+    dom = dump_dom(url, tmp_path)
+    [table] = dom.root.find_all("table", id="roles")
+    return [(tr.attrs["data-role"], "hidden" in tr.attrs) for tr in table.find_all("tr") if "data-role" in tr.attrs]
+
+
+def test_the_index_sorts_and_filters_in_chromium(explained, tmp_path):
+    index = (explained["dir"] / "index.html").as_uri()
+    everyone = [("cloud-architect", False), ("devops-engineer", False), ("mlops-engineer", False)]
+    assert index_rows(index, tmp_path) == everyone  # by title, as written
+    assert index_rows(index + "#sort=aijri&dir=desc", tmp_path) == [
+        ("cloud-architect", False), ("mlops-engineer", False), ("devops-engineer", False)]
+    assert index_rows(index + "#sort=aijri", tmp_path) == [
+        ("devops-engineer", False), ("mlops-engineer", False), ("cloud-architect", False)]
+    assert index_rows(index + "#zone=Red", tmp_path) == [
+        ("cloud-architect", True), ("devops-engineer", False), ("mlops-engineer", True)]
+    assert index_rows(index + "#q=ops&sort=zone&dir=desc", tmp_path) == [
+        ("cloud-architect", True), ("mlops-engineer", False), ("devops-engineer", False)]
+    dom = dump_dom(index + "#sort=change&dir=desc", tmp_path)
+    [filters] = [d for d in dom.root.find_all("div") if d.attrs.get("id") == "role-filters"]
+    assert "hidden" not in filters.attrs  # the controls show once the script runs
+    [shown] = [s for s in dom.root.find_all("span") if s.attrs.get("id") == "roles-shown"]
+    assert shown.all_text() == "3 of 3 roles shown"
+    sorted_by = [th.attrs.get("aria-sort") for th in dom.root.find_all("th") if "data-sort-key" in th.attrs]
+    assert sorted_by == ["none", "none", "none", "descending", "none"]

@@ -21,12 +21,13 @@ def read(site, rel: str) -> str:
     return (site["dir"] / rel).read_text(encoding="utf-8")
 
 
-def test_files_are_pages_json_and_css_only(site):
+def test_files_are_pages_downloads_css_and_the_bundled_script(site):
     rel = sorted(str(p.relative_to(site["dir"])) for p in site["files"])
-    assert rel == ["index.html", "index.json",
+    assert rel == ["changes.csv", "changes.html", "changes.json", "index.csv", "index.html", "index.json",
+                   "methodology.html",
                    "roles/cloud-architect.html", "roles/cloud-architect.json",
                    "roles/devops-engineer.html", "roles/devops-engineer.json",
-                   "roles/mlops-engineer.html", "roles/mlops-engineer.json", "style.css"]
+                   "roles/mlops-engineer.html", "roles/mlops-engineer.json", "site.js", "style.css"]
     leftovers = [p.name for p in site["root"].iterdir() if ".tmp-" in p.name or ".old-" in p.name]
     assert leftovers == []
 
@@ -35,7 +36,7 @@ def test_index_lists_every_role_with_score_zone_change_and_sparkline(site):
     html = read(site, "index.html")
     for title in ("MLOps Engineer", "DevOps Engineer", "Cloud Architect"):
         assert title in html
-    row = re.search(r'<tr class="zone-yellow" data-role="mlops-engineer">(.*?)</tr>', html, re.S).group(1)
+    row = re.search(r'<tr class="zone-yellow" data-role="mlops-engineer"[^>]*>(.*?)</tr>', html, re.S).group(1)
     assert ">42.6<" in row and "Yellow (Urgent)" in row and "+1.6" in row and 'href="roles/mlops-engineer.html"' in row
     points = re.search(r'<polyline points="([^"]+)"', row).group(1).split()
     assert len(points) == 5
@@ -47,7 +48,7 @@ def test_role_page_follows_the_card(site):
     assert "Protective principles" in html and "Goal-Setting &amp; Moral Judgment" in html and "2/9" in html
     assert "Task Resistance = 6.00 − 2.95 = <strong>3.05</strong>" in html
     assert "25 % displacement, 65 % augmentation, 10 % not involved" in html
-    evidence = re.search(r'<table id="evidence-table">(.*?)</table>', html, re.S).group(1)
+    evidence = re.search(r'<table id="evidence-table"[^>]*>(.*?)</table>', html, re.S).group(1)
     assert evidence.count("<tr class=\"origin-") == 5
     assert "Liability/Accountability" in html and "Barrier total: <strong>1</strong>" in html
     assert "EM = 1.20, BM = 1.02, GM = 1.05" in html
@@ -67,7 +68,8 @@ def test_scraped_strings_are_escaped_never_markup(site):
     html = read(site, "roles/mlops-engineer.html")
     assert PAYLOAD not in html
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;&lt;img src=x onerror=" in html
-    assert "<script" not in html and "<img" not in html
+    # the one script is the bundled site.js; none comes from data
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="../site.js" defer>'] and "<img" not in html
 
 
 def test_attributions_in_footer_and_beside_evidence(site):
@@ -222,7 +224,7 @@ def test_pages_show_the_stored_result_not_a_recomputed_one(tmp_path):
     assert (c["em"], c["bm"], c["gm"], c["raw"], c["aijri_unrounded"], c["aijri"], c["zone"], c["sublabel"],
             c["clamped"], c["boundaries"]) == (1.5, 1.25, 0.75, 3.3333, 33.31, 33.3, "Yellow", "Moderate", True, [])
     index = (tmp_path / "site" / "index.html").read_text()
-    row = re.search(r'data-role="mlops-engineer">(.*?)</tr>', index, re.S).group(1)
+    row = re.search(r'data-role="mlops-engineer"[^>]*>(.*?)</tr>', index, re.S).group(1)
     assert ">33.3<" in row and "Yellow (Moderate)" in row
     # the other roles' stored results are what the formula gives: their pages still show the distances
     assert "To <strong>" in (tmp_path / "site" / "roles" / "devops-engineer.html").read_text()
