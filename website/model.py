@@ -22,7 +22,7 @@ from scoring.aijri import ZONES, score
 from warehouse import queries
 from website.attribution import sources_of
 from website.charts import HISTORY_TABLE_ROWS, chart_points, history_chart, sparkline
-from website.explain import claims_of, dimension_words, signal_words, used_and_unused
+from website.explain import cause_words, claims_of, dimension_words, signal_words, used_and_unused
 from website.formats import jsonable, parse_json, plain_rows, signed, to_date, web_url
 
 #: fetch hosts the site names but never links (the demo's loopback server is not a public page)
@@ -173,6 +173,8 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         tasks = {"rows": [t.model_dump() for t in role.tasks], "weighted": weighted, "tr": role.tr,
                  "share": share, "pct_3plus": role.pct_time_3plus}
 
+    moved = next((m for m in data.movements if m["role_id"] == role.id and as_of is not None
+                  and to_date(m["as_of"]) == as_of), None)
     summary = {
         "id": role.id, "title": role.title, "seniority": role.seniority,
         "href": f"roles/{role.id}.html",
@@ -189,6 +191,10 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
                  "geography": role.geography},
         "summary": summary,
         "latest": latest,
+        "moved": None if moved is None else {
+            "change": moved["change"], "from": "the published card" if moved["from_as_of"] is None
+            else to_date(moved["from_as_of"]).isoformat(), "cause": cause_words(moved),
+            "href": f"../changes.html#night-{as_of.isoformat()}"},
         "published": role.published.model_dump() if role.published else None,
         "protective": [{"name": PRINCIPLE_LABELS[k], "score": role.protective[k].score,
                         "rationale": role.protective[k].rationale} for k in PRINCIPLES if k in role.protective],

@@ -18,7 +18,7 @@ from scoring.rubric import Rubric, band_label, input_score
 from website.explain import cause_words, moved_words
 from website.formats import jsonable, state, to_date
 
-#: the columns of index.csv (and the order of index.json's rows), each a key of a page summary
+#: the columns of index.csv, each a key of a page summary (index.json carries these and more)
 INDEX_COLUMNS = ("id", "title", "seniority", "aijri", "zone", "sublabel", "change", "as_of", "previous_as_of",
                  "previous_zone", "evidence_total", "evidence_refreshed")
 #: the columns of changes.csv, each a key of a movements page row

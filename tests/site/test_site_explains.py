@@ -93,6 +93,12 @@ def test_movements_page_names_role_change_dimension_signal_and_cause(explained):
     assert "51.5 → 54.3" in cloud and "+2.8" in cloud and "catalogue edit" in cloud and "AI growth 1 → 2" in cloud
     assert "Green (Accelerated)" in cloud
     assert 'data-role="devops-engineer"' not in html  # its refreshed rows are not in its score: nothing moved
+    # each card's headline says how far tonight moved it, why, and links to the night
+    card = read(explained, "roles/mlops-engineer.html")
+    moved = re.search(r'<p class="moved" id="moved">(.*?)</p>', card, re.S).group(1)
+    assert " ".join(moved.split()) == ('-1.6 from 2026-11-21, caused by evidence: '
+                                       '<a href="../changes.html#night-2026-11-22">what moved it</a>.')
+    assert 'id="moved"' not in read(explained, "roles/devops-engineer.html")
     # the same movements as downloads
     data = json.loads(read(explained, "changes.json"))["movements"]
     assert [(m["as_of"], m["role_id"], m["causes"]) for m in data] == [
