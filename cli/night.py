@@ -102,6 +102,7 @@ def run(
     home = state.home
     _quiet_prefect(home)
     from core import progress
+    from flows.nightly import nightly  # configures Prefect's logging: before its handlers are filtered
     from flows.steps.interrupt import interruptible
 
     display = _StageDisplay(err_console, enabled=not as_json)
@@ -109,9 +110,7 @@ def run(
     try:
         # interruptible(): a SIGTERM while Prefect starts up (before the flow installs its own
         # handler) also ends in one line and 143, not in Prefect's bridge killing the process.
-        with display, interruptible(), _prefect_failures_unprinted(), _prefect_api(home):
-            from flows.nightly import nightly
-
+        with display, interruptible(), _prefect_api(home), _prefect_failures_unprinted():
             summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
                               as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
                               config=state.config, force_as_of=force_as_of)
@@ -153,7 +152,20 @@ def _prefect_api(home: Home) -> Iterator[None]:
     with local_prefect_server(log_path=home.root / "prefect-server.log") as api_url:
         progress.stage("prefect", "done", f"local server {api_url} (no UI; log: {home.root / 'prefect-server.log'})")
         with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_UI_URL: ""}):
-            yield
+            try:
+                yield
+            finally:
+                _drain_prefect_workers()
+
+
+def _drain_prefect_workers() -> None:
+    """Send Prefect's queued logs and events before its server stops: they are flushed at
+    interpreter exit otherwise, after the server is gone ("Error logging to API")."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=10, at_exit=False)
 
 
 class _StageDisplay:
@@ -228,7 +240,9 @@ def _prefect_failures_unprinted() -> Iterator[None]:
     def drop(record: logging.LogRecord) -> bool:
         return not (record.levelno >= logging.ERROR and record.name.startswith("prefect"))
 
-    handlers = list(logging.getLogger().handlers)
+    # The root's handlers and the console handlers of Prefect's own loggers (not its API handler).
+    handlers = list(logging.getLogger().handlers) + [
+        h for h in logging.getLogger("prefect").handlers if type(h).__name__ != "APILogHandler"]
     for handler in handlers:
         handler.addFilter(drop)
     try:
