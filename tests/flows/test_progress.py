@@ -61,7 +61,8 @@ def test_each_host_of_a_night_counts_its_requests_out_to_the_listener(tmp_path, 
 
     stages: list[tuple[str, str, str]] = []
     progress.listen(lambda *a: stages.append(a), lambda name, count: counts.append((name, count)))
-    with night.sources_for(demo=True) as base_urls:
+    # interruptible(): as a night does (a new night clears whatever stopped an earlier one here).
+    with night.interruptible(), night.sources_for(demo=True) as base_urls:
         plan = night.plan(home=str(tmp_path / "home"), as_of=None, catalogue_dir=None, config=None,
                           base_urls=base_urls, demo=True)
         for host in plan.hosts:
