@@ -73,6 +73,10 @@ def _quiet_prefect(home: Home) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
+#: `jobzone run`'s exit code for a night that finished degraded (documented in the README)
+EXIT_DEGRADED = 4
+
+
 @app.command()
 @one_line_errors
 def run(
@@ -84,10 +88,11 @@ def run(
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Run the nightly flow once, now: gather, refresh evidence, score, publish, alert.
+    """Run the nightly flow once, now: gather, refresh evidence, score, alert, publish.
 
-    Exit codes: 0 completed or degraded, 1 bad input, 2 an --as-of after today, 3 a step failed
-    (the run recorded `failed`), 143 / 130 stopped by SIGTERM / Ctrl-C (the run `interrupted`).
+    Exit codes: 0 completed, 4 degraded (it finished, but a source or a role file failed: see its
+    report), 1 bad input, 2 an --as-of after today, 3 a step failed (the run recorded `failed`),
+    143 / 130 stopped by SIGTERM / Ctrl-C (the run `interrupted`).
     """
     if samples and not demo:
         raise JobzoneError("--samples needs --demo")
@@ -96,41 +101,131 @@ def run(
     _as_of(as_of, force_as_of)
     home = state.home
     _quiet_prefect(home)
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
     from core import progress
-    from flows.nightly import nightly
+    from flows.nightly import nightly  # configures Prefect's logging: before its handlers are filtered
     from flows.steps.interrupt import interruptible
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console,
-                  disable=as_json) as bar:
-        tasks: dict[str, Any] = {}
-
-        def on_stage(name: str, status: str, detail: str) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=1)
-            mark = {"done": "[green]✓[/green]", "failed": "[red]✗[/red]"}.get(status, "…")
-            bar.update(tasks[name], description=f"{mark} {name}: {detail or status}",
-                       completed=1 if status in ("done", "failed") else 0)
-
-        progress.listen(on_stage)
-        try:
-            # interruptible(): a SIGTERM while Prefect starts up (before the flow installs its own
-            # handler) also ends in one line and 143, not in Prefect's bridge killing the process.
-            with interruptible(), _prefect_failures_unprinted():
-                summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
-                                  as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
-                                  config=state.config, force_as_of=force_as_of)
-        finally:
-            progress.listen(None)
+    display = _StageDisplay(err_console, enabled=not as_json)
+    progress.listen(display.on_stage, display.on_count)
+    try:
+        # interruptible(): a SIGTERM while Prefect starts up (before the flow installs its own
+        # handler) also ends in one line and 143, not in Prefect's bridge killing the process.
+        with display, interruptible(), _prefect_api(home), _prefect_failures_unprinted():
+            summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
+                              as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
+                              config=state.config, force_as_of=force_as_of)
+    finally:
+        progress.listen(None)
+    code = EXIT_DEGRADED if summary["status"] == "degraded" else 0
     if as_json:
         emit_json(summary)
-        return
+        raise typer.Exit(code)
     rows = [{"role": rid, "aijri": s["aijri"], "zone": s["zone"], "sublabel": s["sublabel"]}
             for rid, s in summary["score"]["scores"].items()]
     print_table(rows, title=f"{summary['kind']} run {summary['run_id']} as of {summary['as_of']}: {summary['status']}")
     for line in summary.get("report_lines", []):
         console.print(line, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _prefect_api(home: Home) -> Iterator[None]:
+    """The Prefect API the night reports to: PREFECT_API_URL when set, else a private server.
+
+    Not Prefect's temporary server: that one is a child in our process group, so Ctrl-C in a
+    terminal (which signals the whole group) killed it mid-night, and the interrupted night
+    could neither report its state nor stop in time. Ours runs in its own session, is stopped
+    when the night ends, and serves no UI, so no link to one is printed (PREFECT_UI_URL empty).
+    """
+    import os
+
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+    from flows.server import local_prefect_server
+
+    from core import progress
+
+    progress.stage("prefect", "running", "starting a local Prefect server")
+    with local_prefect_server(log_path=home.root / "prefect-server.log") as api_url:
+        progress.stage("prefect", "done", f"local server {api_url} (no UI; log: {home.root / 'prefect-server.log'})")
+        with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_UI_URL: ""}):
+            try:
+                yield
+            finally:
+                _drain_prefect_workers()
+
+
+def _drain_prefect_workers() -> None:
+    """Send Prefect's queued logs and events before its server stops: they are flushed at
+    interpreter exit otherwise, after the server is gone ("Error logging to API")."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=10, at_exit=False)
+
+
+class _StageDisplay:
+    """The stages and hosts of a night as they go: ✓ done, ⚠ degraded (done, part of it
+    failed), ✗ failed; a host counts its requests out (done/total, ETA).
+
+    On a terminal a live Rich display; elsewhere (cron, systemd, a pipe) one plain line per
+    change and per tenth of a host's requests, since a live display only prints at the end.
+    """
+
+    MARKS = {"done": ("✓", "green"), "degraded": ("⚠", "yellow"), "failed": ("✗", "red")}
+
+    def __init__(self, out: Any, enabled: bool = True) -> None:
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+        self.out, self.enabled, self.live = out, enabled, enabled and out.is_terminal
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=out,
+                            disable=not self.live)
+        self.tasks: dict[str, Any] = {}
+        self.lines: dict[str, str] = {}
+        self.printed_tenth: dict[str, int] = {}
+
+    def __enter__(self) -> "_StageDisplay":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+    def _task(self, name: str) -> Any:
+        if name not in self.tasks:
+            self.tasks[name] = self.bar.add_task(name, total=None)
+        return self.tasks[name]
+
+    def on_stage(self, name: str, status: str, detail: str) -> None:
+        from rich.markup import escape
+
+        mark, colour = self.MARKS.get(status, ("…", ""))
+        text = f"{name}: {detail or status}"
+        self.lines[name] = text
+        if self.live:
+            finished = status in self.MARKS
+            self.bar.update(self._task(name), description=f"[{colour}]{mark}[/{colour}] {escape(text)}"
+                            if colour else f"{mark} {escape(text)}", total=1 if finished else None,
+                            completed=1 if finished else 0)
+        elif self.enabled:
+            self.out.print(f"{mark} {text}", markup=False, highlight=False, soft_wrap=True)
+
+    def on_count(self, name: str, count: Any) -> None:
+        from rich.markup import escape
+
+        text = f"{name}: {count}"
+        if self.live:
+            self.bar.update(self._task(name), description=f"… {escape(text)}", total=count.total,
+                            completed=count.done)
+            return
+        tenth = count.done * 10 // max(count.total, 1)
+        if self.enabled and 0 < count.done < count.total and self.printed_tenth.get(name) != tenth:
+            self.printed_tenth[name] = tenth
+            self.out.print(f"… {name}: {count}", markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -145,7 +240,9 @@ def _prefect_failures_unprinted() -> Iterator[None]:
     def drop(record: logging.LogRecord) -> bool:
         return not (record.levelno >= logging.ERROR and record.name.startswith("prefect"))
 
-    handlers = list(logging.getLogger().handlers)
+    # The root's handlers and the console handlers of Prefect's own loggers (not its API handler).
+    handlers = list(logging.getLogger().handlers) + [
+        h for h in logging.getLogger("prefect").handlers if type(h).__name__ != "APILogHandler"]
     for handler in handlers:
         handler.addFilter(drop)
     try:
@@ -164,8 +261,8 @@ def serve(
 ) -> None:
     """Serve the nightly schedule: a Prefect deployment with the configured cron, until stopped.
 
-    With PREFECT_API_URL unset, a local `prefect server start` on 127.0.0.1 is started first
-    (cron schedules only fire on a real server) and stopped on exit.
+    With PREFECT_API_URL unset, a local `prefect server start` on 127.0.0.1, with its UI, is
+    started first (cron schedules only fire on a real server) and stopped on exit.
     """
     import os
     import signal
@@ -203,8 +300,10 @@ def serve(
         raise typer.Exit(run_server_child(dict(os.environ)))
     from flows.server import local_prefect_server
 
-    with local_prefect_server(port, log_path=home.root / "prefect-server.log") as api_url:
+    # With its UI: the serving process prints a link to it, and a link must lead somewhere.
+    with local_prefect_server(port, log_path=home.root / "prefect-server.log", ui=True) as api_url:
         err_console.print(f"local Prefect server: {api_url} (log: {home.root / 'prefect-server.log'})")
+        err_console.print(f"Prefect UI: {api_url.removesuffix('/api')}", markup=False, highlight=False)
         code = run_server_child(dict(os.environ, PREFECT_API_URL=api_url))
     raise typer.Exit(code)
 

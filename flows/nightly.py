@@ -1,18 +1,21 @@
-"""The nightly flow: gather → validate/refresh evidence → score → publish → alert.
+"""The nightly flow: gather → validate/refresh evidence → score → alert → finish → publish.
 
 Orchestration only: every step is a plain function in `flows/steps/` (gathered in
 `flows.night`); this module decides what runs as a Prefect task, what is retried (fetches only)
 and what degrades the night (a source) versus what fails it: anything else, in any step from
 fetching on, records the run `failed` naming the step (plan records its own), and SIGTERM or
-Ctrl-C record it `interrupted`.
+Ctrl-C record it `interrupted`. The run is closed before it publishes, so the analyst copy holds
+the night's final records. A degraded night ends in Prefect's `Completed` state named
+`Degraded` (a completed one in plain `Completed`).
 """
 
 from __future__ import annotations
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 from prefect.exceptions import TerminationSignal
+from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from core.errors import NightInterrupted
@@ -67,13 +70,14 @@ def alert(plan: night.NightPlan) -> dict:
 @flow(name="nightly", log_prints=False)
 def nightly(home: str | None = None, demo: bool = False, samples: str | None = None, as_of: str | None = None,
             catalogue: str | None = None, config: str | None = None,
-            base_urls: dict[str, str] | None = None, force_as_of: bool = False) -> dict:
+            base_urls: dict[str, str] | None = None, force_as_of: bool = False) -> State:
     """Refresh every role's evidence from public data, re-score, republish and alert.
 
     `base_urls` (source name → base URL) points sources at another server, e.g. a simulator.
     A future `as_of` is refused; with `force_as_of` it runs as a what-if in a home of its own
     (`flows/steps/asof.py`) and sends no alert. Any failure once the run is recorded marks it
     failed (`NightFailed`, naming the step); SIGTERM/SIGINT mark it interrupted (`NightInterrupted`).
+    Calling it returns the night's summary; its final state is `final_state(report)`.
     """
     # From here SIGTERM raises NightInterrupted wherever the night is, and stops the fetch threads.
     with night.interruptible():
@@ -94,16 +98,19 @@ def nightly(home: str | None = None, demo: bool = False, samples: str | None = N
                     summary["refresh"] = refresh(quote(plan), quote(gathered))
                     at["step"] = "score"
                     summary["score"] = score(quote(plan))
-                    at["step"] = "publish"
-                    summary["publish"] = publish(quote(plan))
                     at["step"] = "alert"
                     summary["alerts"] = alert(quote(plan))
                     at["step"] = "finish"
-                    report = night.finish(plan, summary)
+                    status = night.finish(plan, summary)
+                    # The run is closed: what is published holds its final row and its alerts.
+                    at["step"] = "publish"
+                    summary["publish"] = publish(quote(plan))
+                    at["step"] = "report"
+                    report = night.report(plan, summary, status)
                 except BaseException as exc:  # any step, fetching included: the run is recorded, then raised
                     if isinstance(exc, TerminationSignal):  # Prefect's own bridge, if it got the signal first
                         exc = NightInterrupted(exc.signal)
-                    failure = night.fail(plan, exc, at["step"])
+                    failure = night.fail(plan, exc, at["step"], reopen=at["step"] == "publish")
                     if failure is exc:
                         raise
                     raise failure from exc
@@ -111,7 +118,22 @@ def nightly(home: str | None = None, demo: bool = False, samples: str | None = N
     create_table_artifact(key="zone-changes", table=report.zone_changes or [{"zone_changes": "none"}])
     create_table_artifact(key="quarantined-rows", table=report.quarantine or [{"quarantined": "none"}])
     create_table_artifact(key="source-outcomes", table=report.sources or [{"sources": "none"}])
-    return report.summary
+    create_link_artifact(key="site", link=site_link(plan), link_text=f"jobzone site as of {plan.as_of}",
+                         description="The published site of this night")
+    return final_state(report)
+
+
+def final_state(report: night.NightReport) -> State:
+    """`Completed`, or `Completed` named `Degraded` with what degraded it as its message."""
+    if report.degraded:
+        return Completed(name="Degraded", message=f"degraded: {report.why()}", data=report.summary)
+    return Completed(message="completed", data=report.summary)
+
+
+def site_link(plan: night.NightPlan) -> str:
+    """The site's front page: under `[alerts] site_base_url` when the site is served, else the file."""
+    base = str(plan.settings.alerts.get("site_base_url", "") or "")
+    return f"{base.rstrip('/')}/index.html" if base else (plan.home.site / "index.html").resolve().as_uri()
 
 
 def _collect(plan: night.NightPlan, at: dict[str, str]) -> list[GatherResult]:

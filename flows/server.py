@@ -6,6 +6,8 @@ Cron schedules only fire on a real server (the ephemeral one has no scheduler), 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import signal
 import socket
@@ -60,21 +62,30 @@ def _stop(process: subprocess.Popen, grace: float = 15.0) -> None:
 
 @contextmanager
 def local_prefect_server(port: int | None = None, log_path: Path | None = None,
-                         timeout: float = 120.0) -> Iterator[str]:
-    """Start a Prefect server on 127.0.0.1; yields its API URL."""
+                         timeout: float = 120.0, ui: bool = False) -> Iterator[str]:
+    """Start a Prefect server on 127.0.0.1 (with its UI at the root, when `ui`); yields its API URL.
+
+    The server runs in a session of its own: Ctrl-C in a terminal signals the whole foreground
+    process group, and the server must outlive the night it is recording.
+    """
     port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     env.pop("PREFECT_API_URL", None)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    env["PREFECT_UI_ENABLED"] = "true" if ui else "false"
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port),
-         "--no-ui", "--analytics-off"],
+         *([] if ui else ["--no-ui"]), "--analytics-off"],
         stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    # A night ended by its watchdog (os._exit after running the atexit hooks) skips `finally`.
+    stop = functools.partial(_stop, process)
+    atexit.register(stop)
     try:
         wait_healthy(api_url, timeout, process)
         yield api_url
     finally:
-        _stop(process)
+        stop()
+        atexit.unregister(stop)
         if log_path:
             log.close()

@@ -24,9 +24,12 @@ from core.catalogue import DIMENSIONS
 RECENT_EVIDENCE_DAYS = 45
 
 #: Content the published artefacts show, with the column that stamps each write. These tables only
-#: ever gain rows (history / append semantics), so a row count and the newest stamp identify a state.
+#: ever gain rows (history / append semantics; an alert's row is updated by its delivery, but
+#: its created_at never changes), so a row count and the newest stamp identify a state. A new
+#: alert republishes: the analyst copy holds every night's alerts.
 CONTENT_TABLES = {"aijri_results": "created_at", "evidence_scores": "created_at", "metrics": "created_at",
-                  "observations": "loaded_at", "quarantine": "created_at", "catalogue_versions": "first_loaded_at"}
+                  "observations": "loaded_at", "quarantine": "created_at", "catalogue_versions": "first_loaded_at",
+                  "alerts": "created_at"}
 
 _EVIDENCE_COLUMNS = ("role_id, dimension, as_of, score, origin, status, confidence, age_days, inputs, rationale,"
                      " rubric_version, rubric_score")

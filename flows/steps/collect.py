@@ -7,7 +7,7 @@ from flows.steps.interrupt import watching
 from flows.steps.plan import NightPlan
 from scrapers.archive import RawArchive
 from scrapers.gather import GatherResult, collect
-from scrapers.http import UNREACHABLE
+from scrapers.http import FAILED_OUTCOMES, UNREACHABLE
 from scrapers.registry import SOURCES
 
 
@@ -20,18 +20,38 @@ class HostUnreachable(Exception):
 
 
 def collect_host(plan: NightPlan, host: str) -> GatherResult:
-    """Fetch, archive and parse one host's requests; raises `HostUnreachable` when none connected."""
+    """Fetch, archive and parse one host's requests; raises `HostUnreachable` when none connected.
+
+    Reports the host `done`, or `degraded` when any of its requests failed (an error, not an
+    answer), and counts its requests out (done/total, ETA) as they go.
+    """
     reqs = plan.requests_by_host[host]
-    progress.stage(f"fetch {host}", "running", f"{len(reqs)} requests")
+    name = f"fetch {host}"
+    progress.stage(name, "running", f"{len(reqs)} requests")
+    tally = progress.Tally(name, len(reqs))
+    started = []
+
+    def on_request() -> None:
+        # Called as each request is about to be sent: the one before it is done.
+        if started:
+            tally.tick()
+        else:
+            tally.begin()
+        started.append(True)
+
     # watching(): once the night is stopping (a signal, another host's failure), this host's
     # thread raises at its next request instead of fetching the rest of its list.
     try:
-        result = collect(reqs, list(SOURCES.values()), plan.http, watching(plan.validators), RawArchive(plan.home.raw))
+        result = collect(reqs, list(SOURCES.values()), plan.http, watching(plan.validators, on_request),
+                         RawArchive(plan.home.raw))
     except Exception as exc:
-        progress.stage(f"fetch {host}", "failed", f"{type(exc).__name__}: {exc}")
+        progress.stage(name, "failed", f"{type(exc).__name__}: {exc}")
         raise
+    tally.finish()
     outcomes = result.outcomes()
-    progress.stage(f"fetch {host}", "done", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    failed = any(outcomes.get(outcome) for outcome in FAILED_OUTCOMES)
+    progress.stage(name, "degraded" if failed else "done",
+                   ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     if outcomes.get(UNREACHABLE) == len(reqs):
         raise HostUnreachable(host, result)
     return result

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -102,10 +102,12 @@ def interruptible() -> Iterator[None]:
 class _Watching(Mapping):
     """The conditional-GET validators as the fetch loop reads them: once per request, in that
     host's thread, before the request is sent. So the one lookup every request makes is where a
-    stopping night stops it (scrapers' fetch loop has no stop hook of its own)."""
+    stopping night stops it, and where the request before it is counted done (scrapers' fetch
+    loop has no stop or progress hook of its own; `get` is the call it makes per request)."""
 
-    def __init__(self, inner: Mapping) -> None:
+    def __init__(self, inner: Mapping, on_request: Callable[[], None] | None = None) -> None:
         self._inner = inner
+        self._on_request = on_request
 
     def __getitem__(self, key: Any) -> Any:
         if _stop.is_set():
@@ -113,6 +115,8 @@ class _Watching(Mapping):
         return self._inner[key]
 
     def get(self, key: Any, default: Any = None) -> Any:
+        if self._on_request is not None:
+            self._on_request()
         try:
             return self[key]
         except KeyError:
@@ -128,6 +132,7 @@ class _Watching(Mapping):
         return True  # `validators or {}` must keep this view even when there are none yet
 
 
-def watching(validators: Mapping) -> Mapping:
-    """`validators` as a view that stops the fetch loop once the night is stopping."""
-    return _Watching(validators)
+def watching(validators: Mapping, on_request: Callable[[], None] | None = None) -> Mapping:
+    """`validators` as a view that stops the fetch loop once the night is stopping, calling
+    `on_request` as each request is about to be sent."""
+    return _Watching(validators, on_request)

@@ -50,8 +50,11 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= _CAUSE_CHARS else text[:_CAUSE_CHARS - 1] + "…"
 
 
-def record_failure(home: Home, run_id: str, exc: BaseException, step: str) -> BaseException:
+def record_failure(home: Home, run_id: str, exc: BaseException, step: str, *, reopen: bool = False) -> BaseException:
     """Mark a still-`running` run failed (or interrupted, for a signal); returns what to raise.
+
+    `reopen`: the run was closed already (completed or degraded) and a step after its close
+    (publishing) failed, so the closed run is rewritten too.
 
     A signal gives back the `NightInterrupted` itself (now naming the step and the run); any
     other exception a `NightFailed` naming the step and the cause, with `exc` as its cause.
@@ -68,8 +71,9 @@ def record_failure(home: Home, run_id: str, exc: BaseException, step: str) -> Ba
     recorded = False
     try:
         with open_warehouse(home.warehouse, wait_seconds=5) as con:
-            # Only a running run: a signal landing after the night closed must not rewrite it.
-            if queries.run_status(con, run_id) == "running":
+            # Only a running run (or one the publication reopens): a signal landing after the
+            # night was over must not rewrite it.
+            if queries.run_status(con, run_id) in (("running", "completed", "degraded") if reopen else ("running",)):
                 finish_run(con, run_id, "interrupted" if interrupted else "failed",
                            {"step": step, "error": cause})
             recorded = True

@@ -8,8 +8,9 @@ makes the child SIGKILL itself at a crash point inside a step (`core.faults.cras
 * `refresh:running`            - the fetch log is committed, tonight's observations/evidence are not;
 * `refresh:after-observations` - inside the refresh transaction, after the observations write;
 * `score:done`                 - evidence and AIJRI results committed, nothing published;
-* `publish:between-swaps`      - the analyst copy swapped in, the marts and the site not yet;
-* `alert:running`              - published, the night's alert neither recorded nor delivered.
+* `alert:running`              - scored, the night's alert neither recorded nor delivered, nothing published;
+* `publish:between-swaps`      - the alert delivered and the run closed (a night publishes its final
+                                 records), the analyst copy swapped in, the marts and the site not yet.
 
 and three kills from outside at random moments: uniform over the first 80 % of the same night's
 working span (first stage report to result, measured by running it cleanly on a copy), seeded: the
@@ -52,10 +53,12 @@ D1 = D0 + timedelta(days=1)
 #: SIGKILLs itself at that `JOBZONE_CRASH_AT` crash point (inside a transaction, between two renames)
 KILL_SEED = int(os.environ.get("JOBZONE_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
 KILL_POINTS = (("pause", "refresh:running"), ("crash", "refresh:after-observations"), ("pause", "score:done"),
-               ("crash", "publish:between-swaps"), ("pause", "alert:running"),
+               ("pause", "alert:running"), ("crash", "publish:between-swaps"),
                ("random", "random-1"), ("random", "random-2"), ("random", "random-3"))
 #: points at which nothing of tonight may be published yet
-BEFORE_PUBLISH = ("refresh:running", "refresh:after-observations", "score:done")
+BEFORE_PUBLISH = ("refresh:running", "refresh:after-observations", "score:done", "alert:running")
+#: points at which the night's alert is delivered and its run closed already (it was publishing)
+AFTER_CLOSE = ("publish:between-swaps",)
 
 
 def _run_child(cmd: list[str], env: dict[str, str], pause: bool, timeout: float = 180.0,
@@ -205,8 +208,10 @@ def test_the_rerun_leaves_no_temporary_files(crashed):
 
 
 def test_a_crash_inside_the_refresh_transaction_commits_none_of_it(crashed):
-    killed = [r for (r,) in rows(crashed["db"], "SELECT run_id FROM runs WHERE as_of = ? AND status = 'running'",
-                                 [D1])]
+    # The killed run: still `running`, or, killed while publishing, closed before it published.
+    killed = [r for (r,) in rows(crashed["db"], "SELECT run_id FROM runs WHERE as_of = ? AND run_id <> ?"
+                                 + ("" if crashed["point"] in AFTER_CLOSE else " AND status = 'running'"),
+                                 [D1, crashed["summary"]["run_id"]])]
     if crashed["point"].startswith("random"):
         # Wherever the kill fell (even before the run was recorded), the refresh is all or nothing.
         for run in killed:
@@ -236,6 +241,10 @@ def test_the_rerun_completes_and_publishes_the_night(crashed):
         done = [s for s in statuses if s in ("completed", "degraded")]
         assert 1 <= len(done) <= 2 and statuses.count("running") + len(done) == len(statuses) <= 2, \
             (statuses, crashed["note"])
+    elif crashed["point"] in AFTER_CLOSE:
+        # Killed while publishing: its records were final (the run closed), its publication not; the
+        # rerun published the night (above).
+        assert len(statuses) == 2 and set(statuses) <= {"completed", "degraded"}, statuses
     else:
         assert statuses in (["completed", "running"], ["degraded", "running"])  # the killed run never completed
 
@@ -258,7 +267,9 @@ def test_no_duplicate_evidence_history(crashed):
 
 def test_the_nights_alert_is_delivered_exactly_once(crashed):
     hook = crashed["hook"]
-    if not crashed["point"].startswith("random"):  # a random kill may fall after the delivery
+    if crashed["point"] in AFTER_CLOSE:  # delivered before the kill: the rerun sends nothing again
+        assert crashed["delivered_after_kill"] == len(hook.delivered) >= 1
+    elif not crashed["point"].startswith("random"):  # a random kill may fall after the delivery
         assert crashed["delivered_after_kill"] == 0
     titles = [d.json().get("title") for d in hook.delivered]
     assert titles and len(titles) == len(set(titles)), (titles, crashed["note"])

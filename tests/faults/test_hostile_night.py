@@ -285,7 +285,7 @@ def test_an_unwritable_raw_archive_fails_the_run_in_one_line_and_the_next_night_
     env = child_env(tmp_path / "ph", {"PREFECT_API_URL": prefect_api})
     cli = [sys.executable, "-m", "cli", "--home", str(home), "run", "--demo"]
     first = subprocess.run(cli, env=env, capture_output=True, text=True, cwd=str(REPO), timeout=HANG_STOP)
-    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.returncode == 4, first.stderr[-3000:]  # the demo night is degraded (two 404s): exit 4
     published = {"site": tree_digest(home / "site"), "published": tree_digest(home / "published")}
     samples = tmp_path / "samples"
     shutil.copytree(SAMPLES_DIR, samples)
@@ -311,7 +311,7 @@ def test_an_unwritable_raw_archive_fails_the_run_in_one_line_and_the_next_night_
     shutil.rmtree(home / "raw")
     (tmp_path / "raw-kept").rename(home / "raw")
     again = subprocess.run(night2, env=env, capture_output=True, text=True, cwd=str(REPO), timeout=HANG_STOP)
-    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.returncode == 4, again.stderr[-3000:]
     statuses = sorted(s for (s,) in rows(home / "warehouse.duckdb", "SELECT status FROM runs WHERE as_of = ?",
                                          [date(2026, 3, 3)]))
     assert statuses == ["degraded", "failed"]

@@ -1,6 +1,7 @@
-"""`jobzone serve` for real: a loopback Prefect server, the deployment and its cron, one run."""
+"""`jobzone serve` for real: a loopback Prefect server with its UI, the deployment and its cron, one run."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,8 +36,10 @@ def test_serve_registers_the_cron_deployment_and_a_triggered_run_completes(tmp_p
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_RUNNER_POLL_FREQUENCY="2")
     env.pop("PREFECT_API_URL", None)
     home = tmp_path / "home"
+    output = tmp_path / "serve.out"
+    out_file = open(output, "w")
     serve = subprocess.Popen([sys.executable, "-m", "cli", "--home", str(home), "serve", "--demo",
-                              "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              "--port", str(port)], env=env, stdout=out_file, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True)
     try:
         def deployment():
@@ -76,13 +79,24 @@ def test_serve_registers_the_cron_deployment_and_a_triggered_run_completes(tmp_p
         assert state["type"] == "COMPLETED", state
         assert (home / "published" / "warehouse.duckdb").exists()
         assert (home / "site" / "roles" / "mlops-engineer.html").exists()
+
+        # Every UI link the serving process printed leads to the UI (the server serves it).
+        printed = " ".join(output.read_text().split())  # Rich wraps long lines
+        links = re.findall(rf"(http://127\.0\.0\.1:{port}(?!/api)[^\s\]]*)", printed)
+        assert f"Prefect UI: http://127.0.0.1:{port}" in printed and any("/deployments/deployment/" in u for u in links), printed
+        for link in links:
+            page = requests.get(link, headers={"Accept": "text/html"}, timeout=10)  # as a browser navigates
+            assert page.status_code == 200 and "text/html" in page.headers["content-type"], (link, page.status_code)
+            assert page.text.lstrip().lower().startswith("<!doctype html>")
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         try:
-            out, _ = serve.communicate(timeout=60)
+            serve.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
-            out, _ = serve.communicate()
+            serve.wait()
+        out_file.close()
+        out = output.read_text()
     # The local server was stopped with it: nothing listens on the port any more.
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{api}/health", timeout=2)
