@@ -4,7 +4,7 @@ The commands: `catalogue.py` (roles, sources, whatif: no warehouse), `reads.py` 
 schema, explain, backtest: read-only), `night.py` (run, serve, score, replay: these write).
 """
 
-from cli import catalogue, night, reads  # noqa: F401  (importing a command module registers its commands)
+from cli import catalogue, night, reads, sql  # noqa: F401  (importing a command module registers its commands)
 from cli.common import app
 
 __all__ = ["app"]

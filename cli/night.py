@@ -9,8 +9,8 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from cli.common import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, err_console,
-                     one_line_errors, print_table, records, state)
+from cli.common import (CatalogueOpt, JsonOpt, app, emit_json, err_console, one_line_errors, parse_date,
+                        print_table, records, say, state)
 from core.errors import JobzoneError
 from core.paths import Home
 
@@ -30,35 +30,90 @@ def _as_of(as_of: str | None, force: bool) -> tuple[Any, bool]:
 @one_line_errors
 def score_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; never after today)."),
+    record: bool = typer.Option(False, "--record", help="Write the results into the warehouse's history (the "
+                                                        "next publication shows them). Without it nothing is written."),
     force_as_of: bool = ForceAsOfOpt,
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Score the catalogue with its current evidence and write the results (history kept)."""
+    """Score the catalogue with the evidence in force on --as-of: a preview that writes nothing.
+
+    With --record the results become permanent history dated --as-of, which the next night
+    publishes; the newest evidence's date is printed, so a result is never recorded "as of today"
+    on months-old evidence unnoticed.
+    """
     from core.catalogue import load_catalogue
+
+    day, what_if = _as_of(as_of, force_as_of)
+    day = day or parse_date(None)
+    catalogue = load_catalogue(catalogue_dir)  # validated before the warehouse is touched
+    if record:
+        payload, title = _record_scores(catalogue, day, what_if)
+    else:
+        payload, title = _preview_scores(catalogue, day)
+    if as_json:
+        emit_json(payload)
+    else:
+        print_table(payload["results"], title=title)
+
+
+def _evidence_note(evidence: Any, day: Any) -> tuple[str | None, str]:
+    """(the newest evidence date, a phrase saying how old it is on `day`)."""
+    if evidence is None or not len(evidence):
+        return None, "published evidence only (no warehouse evidence)"
+    import pandas as pd
+
+    newest = pd.Timestamp(evidence["as_of"].max()).date()
+    return newest.isoformat(), f"newest evidence {newest}, {(day - newest).days} day(s) before"
+
+
+def _result_rows(results: Any) -> list[dict]:
+    return records(results[["role_id", "aijri", "zone", "sublabel", "evidence_total", "evidence_refreshed",
+                            "methodology_version"]])
+
+
+def _preview_scores(catalogue: Any, day: Any) -> tuple[dict, str]:
+    from scoring.results import evidence_totals, score_inputs, score_roles
+    from warehouse import queries
+    from warehouse.db import open_warehouse
+
+    home = state.home_readonly
+    evidence = None
+    if home.warehouse.exists():
+        with open_warehouse(home.warehouse, read_only=True) as con:
+            evidence = queries.current_evidence(con, day, catalogue.roles)
+    results = score_roles(score_inputs(catalogue, evidence_totals(catalogue, evidence if evidence is not None
+                                                                            else _no_evidence()), day))
+    newest, note = _evidence_note(evidence, day)
+    return ({"as_of": day, "recorded": False, "newest_evidence": newest, "results": _result_rows(results)},
+            f"AIJRI as of {day}, preview ({note}); nothing written: --record writes it")
+
+
+def _no_evidence() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(columns=["role_id", "dimension", "as_of", "score", "origin", "status", "rubric_version"])
+
+
+def _record_scores(catalogue: Any, day: Any, what_if: bool) -> tuple[dict, str]:
     from flows.steps.asof import WHAT_IF_KIND, what_if_home
     from flows.steps.runs import finish_run, new_run_id, start_run
     from flows.steps.score import score_stage
+    from warehouse import queries
     from warehouse.db import open_warehouse
 
-    day, what_if = _as_of(as_of, force_as_of)
-    day = day or _parse_date(None)
-    catalogue = load_catalogue(catalogue_dir)  # validated before the warehouse is touched
     home = what_if_home(state.home, day) if what_if else state.home
     kind = WHAT_IF_KIND if what_if else "score"
     run_id = new_run_id(kind)
     with open_warehouse(home.warehouse) as con:
         start_run(con, run_id, kind, day)
         results, added = score_stage(con, catalogue, day, run_id)
+        newest, note = _evidence_note(queries.current_evidence(con, day, catalogue.roles), day)
         finish_run(con, run_id, "completed", {"roles": len(results), "rows_added": added})
-    rows = records(results[["role_id", "aijri", "zone", "sublabel", "evidence_total", "evidence_refreshed",
-                            "methodology_version"]])
-    if as_json:
-        emit_json({"run_id": run_id, "as_of": day, "rows_added": added, "results": rows,
-                   **({"what_if_home": str(home.root)} if what_if else {})})
-    else:
-        print_table(rows, title=f"AIJRI as of {day} ({added} new result rows) → {home.warehouse}"
-                    + (" (what-if: the shared warehouse is unchanged)" if what_if else ""))
+    payload = {"run_id": run_id, "as_of": day, "recorded": True, "rows_added": added, "newest_evidence": newest,
+               "results": _result_rows(results), **({"what_if_home": str(home.root)} if what_if else {})}
+    return payload, (f"AIJRI as of {day} ({note}; {added} new result rows) → {home.warehouse}"
+                     + (" (what-if: the shared warehouse is unchanged)" if what_if else ""))
 
 
 def _quiet_prefect(home: Home) -> None:
@@ -94,8 +149,12 @@ def run(
     if samples and not Path(samples).is_dir():
         raise JobzoneError(f"--samples: {samples} is not a directory")
     _as_of(as_of, force_as_of)
+    from core.settings import load_settings
+
+    load_settings(state.config)  # a bad settings file is one line here, before Prefect starts or a run is recorded
     home = state.home
     _quiet_prefect(home)
+    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from core import progress
@@ -110,7 +169,8 @@ def run(
             if name not in tasks:
                 tasks[name] = bar.add_task(name, total=1)
             mark = {"done": "[green]✓[/green]", "failed": "[red]✗[/red]"}.get(status, "…")
-            bar.update(tasks[name], description=f"{mark} {name}: {detail or status}",
+            # the stage text is markup (the coloured mark); what the night reports in it is not
+            bar.update(tasks[name], description=f"{mark} {escape(name)}: {escape(detail or status)}",
                        completed=1 if status in ("done", "failed") else 0)
 
         progress.listen(on_stage)
@@ -130,7 +190,7 @@ def run(
             for rid, s in summary["score"]["scores"].items()]
     print_table(rows, title=f"{summary['kind']} run {summary['run_id']} as of {summary['as_of']}: {summary['status']}")
     for line in summary.get("report_lines", []):
-        console.print(line, markup=False, highlight=False)
+        say(line)
 
 
 @contextmanager
@@ -223,15 +283,15 @@ def replay(
     from scrapers.archive import RawArchive
     from warehouse.db import open_warehouse
 
-    home = state.home
-    day = _parse_date(since) if since else None
+    home = state.home if apply else state.home_readonly
+    day = parse_date(since, "--since") if since else None
     with open_warehouse(home.warehouse, read_only=not apply) as con:
         report = run_replay(con, RawArchive(home.raw), day, apply=apply, run_id=new_run_id("replay"))
     if as_json:
         emit_json(report.as_dict())
         return
-    console.print(f"replayed {report.fetches} archived bodies → {report.observations} observations: "
+    say(f"replayed {report.fetches} archived bodies → {report.observations} observations: "
                   f"{report.identical} identical, {report.changed} changed, {report.quarantined} quarantined, "
                   f"{report.new} not in the warehouse" + (f" ({report.written} written)" if apply else ""))
     for line in report.errors:
-        console.print(f"  parse error: {line}", markup=False)
+        say(f"  parse error: {line}")

@@ -280,13 +280,40 @@ def all_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         " fetch_id FROM observations").df()
 
 
-def analyst_query(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    """An analyst's own SQL (`jobzone sql`): exactly one read-only query, on a connection opened
-    with `warehouse.db.connect_analyst` (external access off, configuration locked).
+def analyst_cursor(con: duckdb.DuckDBPyConnection, sql: str,
+                   params: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """An analyst's own SQL (`jobzone sql`) executed, its rows left to fetch: exactly one read-only
+    query, on a connection opened with `warehouse.db.connect_analyst` (external access off,
+    configuration locked), with `params` bound by DuckDB to `$name`, never pasted into the text.
 
     Raises `AnalystSqlRefused` for anything else (see `check_analyst_sql`)."""
     check_analyst_sql(con, sql)
-    return con.execute(sql).df()
+    return con.execute(sql, params) if params else con.execute(sql)
+
+
+def analyst_parameters(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
+    """The parameter names a query uses (`$role` -> 'role'; a positional `?` is '1', '2', ...)."""
+    try:
+        return {name for statement in con.extract_statements(sql) for name in statement.named_parameters}
+    except duckdb.Error:
+        return set()  # a syntax error is left for `execute` to report in DuckDB's own words
+
+
+def analyst_query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """`analyst_cursor` as a frame."""
+    return analyst_cursor(con, sql, params).df()
+
+
+def relations_with_counts(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every user view and table (`jobzone tables`): name, kind, row count and COMMENT, views first."""
+    found = con.execute(
+        "SELECT view_name AS name, 'view' AS kind, comment FROM duckdb_views() WHERE NOT internal"
+        " AND schema_name = 'main' UNION ALL SELECT table_name, 'table', comment FROM duckdb_tables()"
+        " WHERE NOT internal AND schema_name = 'main' ORDER BY kind DESC, name").fetchall()
+    # names come from the catalogue itself, quoted as identifiers
+    return [{"name": name, "kind": kind,
+             "rows": con.execute('SELECT count(*) FROM "' + name.replace('"', '""') + '"').fetchone()[0],
+             "comment": comment} for name, kind, comment in found]
 
 
 def result_on_or_before(con: duckdb.DuckDBPyConnection, role_id: str, as_of: date | None) -> dict | None:
