@@ -11,7 +11,8 @@ import inspect
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, Callable, Optional
 
 import typer
@@ -170,8 +171,19 @@ def one_line_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def json_default(value: Any) -> Any:
+    """JSON for what DuckDB and pandas hand back: ISO dates and times, numbers for decimals."""
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
 def emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(payload, indent=2, default=json_default, ensure_ascii=False) + "\n")
 
 
 def cell(value: Any) -> Text:

@@ -12,13 +12,12 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from cli.common import app, emit_json, one_line_errors, print_table, state
+from cli.common import app, emit_json, json_default, one_line_errors, print_table, state
 from core.errors import AnalystSqlRefused, JobzoneError
 from core.paths import Home
 from warehouse import queries
@@ -86,22 +85,12 @@ def text_of(value: Any) -> str:
     if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, default=_json_default, ensure_ascii=False)
-    return str(value)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (date, datetime, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
+        return json.dumps(value, default=json_default, ensure_ascii=False)
     return str(value)
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_json_default))
+    return json.loads(json.dumps(value, default=json_default))
 
 
 def _batches(cursor) -> Iterator[list[tuple]]:
@@ -124,7 +113,7 @@ def _write(cursor, names: list[str], fmt: str) -> int:
     elif fmt == "nl":
         for rows in _batches(cursor):
             for row in rows:
-                out.write(json.dumps(dict(zip(names, row)), default=_json_default, ensure_ascii=False) + "\n")
+                out.write(json.dumps(dict(zip(names, row)), default=json_default, ensure_ascii=False) + "\n")
             count += len(rows)
     elif fmt == "json":
         rows = [dict(zip(names, row)) for row in cursor.fetchall()]
