@@ -127,3 +127,20 @@ def test_tables_lists_views_and_tables_with_row_counts(scored):
     assert rows["runs"]["rows"] == 1
     text = run("tables").stdout
     assert "latest_scores" in text and "aijri_results" in text
+
+
+@pytest.mark.parametrize("query", ["SELECT content FROM read_text($p)", "SELECT * FROM read_csv($p)",
+                                   "SELECT * FROM query_table($p)"])
+def test_a_parameter_cannot_open_a_file_the_sandbox_refuses(scored, tmp_path, query):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("name\nhunter2-do-not-leak\n")
+    result = run("sql", query, "-p", f"p={secret}", ok=False)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and result.stderr.startswith("error: sql: ")
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_query_file_is_read_by_the_client_and_still_sandboxed(scored, tmp_path):
+    path = tmp_path / "attach.sql"
+    path.write_text(f"ATTACH '{scored.warehouse}' AS live (READ_WRITE)")
+    result = run("sql", "-f", str(path), ok=False)
+    assert result.exit_code == 1 and "refused: ATTACH statement" in result.stderr
