@@ -74,7 +74,13 @@ class OneLineErrors(TyperGroup):
             _say_error(str(exc))
             return exc.exit_code
         except BrokenPipeError:
-            return 1  # `jobzone sql ... | head`: the reader went away; nothing to say
+            # `jobzone sql ... | head`: the reader went away; nothing to say, and nothing more to
+            # flush at exit (which would raise again)
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            return 1
         except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes one line
             if os.environ.get(DEBUG_ENV):
                 raise

@@ -30,8 +30,9 @@ def _as_of(as_of: str | None, force: bool) -> tuple[Any, bool]:
 @one_line_errors
 def score_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; never after today)."),
-    record: bool = typer.Option(False, "--record", help="Write the results into the warehouse's history (the "
-                                                        "next publication shows them). Without it nothing is written."),
+    record: bool = typer.Option(False, "--record", help="Write the results into the warehouse's history under "
+                                                        "--as-of (required with it; the next publication shows "
+                                                        "them). Without it nothing is written."),
     force_as_of: bool = ForceAsOfOpt,
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
@@ -44,6 +45,10 @@ def score_cmd(
     """
     from core.catalogue import load_catalogue
 
+    if record and as_of is None:
+        # Recording is permanent history: the date it is filed under is stated, never assumed.
+        raise JobzoneError("--record needs --as-of D: the date the results are recorded under (a preview, "
+                           "without --record, shows the newest evidence's date)")
     day, what_if = _as_of(as_of, force_as_of)
     day = day or parse_date(None)
     catalogue = load_catalogue(catalogue_dir)  # validated before the warehouse is touched
@@ -154,23 +159,22 @@ def run(
     load_settings(state.config)  # a bad settings file is one line here, before Prefect starts or a run is recorded
     home = state.home
     _quiet_prefect(home)
-    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from core import progress
     from flows.nightly import nightly
     from flows.steps.interrupt import interruptible
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console,
+    # markup off: a stage's detail carries hosts, paths and errors, which are text, not markup or emoji codes
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), console=err_console,
                   disable=as_json) as bar:
         tasks: dict[str, Any] = {}
 
         def on_stage(name: str, status: str, detail: str) -> None:
             if name not in tasks:
                 tasks[name] = bar.add_task(name, total=1)
-            mark = {"done": "[green]✓[/green]", "failed": "[red]✗[/red]"}.get(status, "…")
-            # the stage text is markup (the coloured mark); what the night reports in it is not
-            bar.update(tasks[name], description=f"{mark} {escape(name)}: {escape(detail or status)}",
+            mark = {"done": "✓", "failed": "✗"}.get(status, "…")
+            bar.update(tasks[name], description=f"{mark} {name}: {detail or status}",
                        completed=1 if status in ("done", "failed") else 0)
 
         progress.listen(on_stage)

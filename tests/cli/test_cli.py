@@ -72,7 +72,7 @@ def test_score_then_rescore_adds_no_rows(home):
 def test_bad_catalogue_is_rejected_and_nothing_is_written(home, catalogue_dir):
     (catalogue_dir / "mlops-engineer.yaml").write_text(
         (catalogue_dir / "mlops-engineer.yaml").read_text().replace("time_pct: 20", "time_pct: 30", 1))
-    result = run("score", "--record", "--catalogue", str(catalogue_dir), ok=False)
+    result = run("score", "--record", "--as-of", "2026-11-26", "--catalogue", str(catalogue_dir), ok=False)
     assert result.exit_code == 1
     assert "mlops-engineer.yaml: tasks: time_pct sums to 110" in result.stderr
     assert not home.warehouse.exists()

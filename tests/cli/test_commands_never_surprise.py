@@ -61,6 +61,12 @@ def test_score_without_record_is_a_preview_that_writes_nothing(scored):
     assert [h["as_of"][:10] for h in history] == ["2026-11-26"]
 
 
+def test_score_record_needs_an_explicit_date(home):
+    line = one_error_line(run("score", "--record", ok=False))
+    assert line.startswith("error: --record needs --as-of D")
+    assert not home.warehouse.exists()
+
+
 def test_score_record_writes_and_says_how_old_the_evidence_is(scored):
     out = json.loads(run("score", "--as-of", "2026-12-01", "--record", "--json").stdout)
     assert out["recorded"] is True and out["rows_added"] == 3
