@@ -9,8 +9,9 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from cli.common import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, err_console,
-                     one_line_errors, print_table, records, state)
+from cli.display import StageDisplay
+from cli.common import (CatalogueOpt, JsonOpt, app, emit_json, err_console, one_line_errors, parse_date,
+                        print_table, records, say, state)
 from core.errors import JobzoneError
 from core.paths import Home
 
@@ -30,35 +31,95 @@ def _as_of(as_of: str | None, force: bool) -> tuple[Any, bool]:
 @one_line_errors
 def score_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Evidence date (default: today; never after today)."),
+    record: bool = typer.Option(False, "--record", help="Write the results into the warehouse's history under "
+                                                        "--as-of (required with it; the next publication shows "
+                                                        "them). Without it nothing is written."),
     force_as_of: bool = ForceAsOfOpt,
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Score the catalogue with its current evidence and write the results (history kept)."""
+    """Score the catalogue with the evidence in force on --as-of: a preview that writes nothing.
+
+    With --record the results become permanent history dated --as-of, which the next night
+    publishes; the newest evidence's date is printed, so a result is never recorded "as of today"
+    on months-old evidence unnoticed.
+    """
     from core.catalogue import load_catalogue
+
+    if record and as_of is None:
+        # Recording is permanent history: the date it is filed under is stated, never assumed.
+        raise JobzoneError("--record needs --as-of D: the date the results are recorded under (a preview, "
+                           "without --record, shows the newest evidence's date)")
+    day, what_if = _as_of(as_of, force_as_of)
+    day = day or parse_date(None)
+    catalogue = load_catalogue(catalogue_dir)  # validated before the warehouse is touched
+    if record:
+        payload, title = _record_scores(catalogue, day, what_if)
+    else:
+        payload, title = _preview_scores(catalogue, day)
+    if as_json:
+        emit_json(payload)
+    else:
+        print_table(payload["results"], title=title)
+
+
+def _evidence_note(evidence: Any, day: Any) -> tuple[str | None, str]:
+    """(the newest evidence date, a phrase saying how old it is on `day`)."""
+    if evidence is None or not len(evidence):
+        return None, "published evidence only (no warehouse evidence)"
+    import pandas as pd
+
+    newest = pd.Timestamp(evidence["as_of"].max()).date()
+    return newest.isoformat(), f"newest evidence {newest}, {(day - newest).days} day(s) before"
+
+
+def _result_rows(results: Any) -> list[dict]:
+    return records(results[["role_id", "aijri", "zone", "sublabel", "evidence_total", "evidence_refreshed",
+                            "methodology_version"]])
+
+
+def _preview_scores(catalogue: Any, day: Any) -> tuple[dict, str]:
+    from scoring.results import evidence_totals, score_inputs, score_roles
+    from warehouse import queries
+    from warehouse.db import open_warehouse
+
+    home = state.home_readonly
+    evidence = None
+    if home.warehouse.exists():
+        with open_warehouse(home.warehouse, read_only=True) as con:
+            evidence = queries.current_evidence(con, day, catalogue.roles)
+    results = score_roles(score_inputs(catalogue, evidence_totals(catalogue, evidence if evidence is not None
+                                                                            else _no_evidence()), day))
+    newest, note = _evidence_note(evidence, day)
+    return ({"as_of": day, "recorded": False, "newest_evidence": newest, "results": _result_rows(results)},
+            f"AIJRI as of {day}, preview ({note}); nothing written: --record writes it")
+
+
+def _no_evidence() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(columns=["role_id", "dimension", "as_of", "score", "origin", "status", "rubric_version"])
+
+
+def _record_scores(catalogue: Any, day: Any, what_if: bool) -> tuple[dict, str]:
     from flows.steps.asof import WHAT_IF_KIND, what_if_home
     from flows.steps.runs import finish_run, new_run_id, start_run
     from flows.steps.score import score_stage
+    from warehouse import queries
     from warehouse.db import open_warehouse
 
-    day, what_if = _as_of(as_of, force_as_of)
-    day = day or _parse_date(None)
-    catalogue = load_catalogue(catalogue_dir)  # validated before the warehouse is touched
     home = what_if_home(state.home, day) if what_if else state.home
     kind = WHAT_IF_KIND if what_if else "score"
     run_id = new_run_id(kind)
     with open_warehouse(home.warehouse) as con:
         start_run(con, run_id, kind, day)
         results, added = score_stage(con, catalogue, day, run_id)
+        newest, note = _evidence_note(queries.current_evidence(con, day, catalogue.roles), day)
         finish_run(con, run_id, "completed", {"roles": len(results), "rows_added": added})
-    rows = records(results[["role_id", "aijri", "zone", "sublabel", "evidence_total", "evidence_refreshed",
-                            "methodology_version"]])
-    if as_json:
-        emit_json({"run_id": run_id, "as_of": day, "rows_added": added, "results": rows,
-                   **({"what_if_home": str(home.root)} if what_if else {})})
-    else:
-        print_table(rows, title=f"AIJRI as of {day} ({added} new result rows) → {home.warehouse}"
-                    + (" (what-if: the shared warehouse is unchanged)" if what_if else ""))
+    payload = {"run_id": run_id, "as_of": day, "recorded": True, "rows_added": added, "newest_evidence": newest,
+               "results": _result_rows(results), **({"what_if_home": str(home.root)} if what_if else {})}
+    return payload, (f"AIJRI as of {day} ({note}; {added} new result rows) → {home.warehouse}"
+                     + (" (what-if: the shared warehouse is unchanged)" if what_if else ""))
 
 
 def _quiet_prefect(home: Home) -> None:
@@ -99,13 +160,16 @@ def run(
     if samples and not Path(samples).is_dir():
         raise JobzoneError(f"--samples: {samples} is not a directory")
     _as_of(as_of, force_as_of)
+    from core.settings import load_settings
+
+    load_settings(state.config)  # a bad settings file is one line here, before Prefect starts or a run is recorded
     home = state.home
     _quiet_prefect(home)
     from core import progress
     from flows.nightly import nightly  # configures Prefect's logging: before its handlers are filtered
     from flows.steps.interrupt import interruptible
 
-    display = _StageDisplay(err_console, enabled=not as_json)
+    display = StageDisplay(err_console, enabled=not as_json)
     progress.listen(display.on_stage, display.on_count)
     try:
         # interruptible(): a SIGTERM while Prefect starts up (before the flow installs its own
@@ -124,7 +188,7 @@ def run(
             for rid, s in summary["score"]["scores"].items()]
     print_table(rows, title=f"{summary['kind']} run {summary['run_id']} as of {summary['as_of']}: {summary['status']}")
     for line in summary.get("report_lines", []):
-        console.print(line, markup=False, highlight=False)
+        say(line)
     raise typer.Exit(code)
 
 
@@ -166,66 +230,6 @@ def _drain_prefect_workers() -> None:
 
     for worker in (APILogWorker, EventsWorker):
         worker.drain_all(timeout=10, at_exit=False)
-
-
-class _StageDisplay:
-    """The stages and hosts of a night as they go: ✓ done, ⚠ degraded (done, part of it
-    failed), ✗ failed; a host counts its requests out (done/total, ETA).
-
-    On a terminal a live Rich display; elsewhere (cron, systemd, a pipe) one plain line per
-    change and per tenth of a host's requests, since a live display only prints at the end.
-    """
-
-    MARKS = {"done": ("✓", "green"), "degraded": ("⚠", "yellow"), "failed": ("✗", "red")}
-
-    def __init__(self, out: Any, enabled: bool = True) -> None:
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
-
-        self.out, self.enabled, self.live = out, enabled, enabled and out.is_terminal
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=out,
-                            disable=not self.live)
-        self.tasks: dict[str, Any] = {}
-        self.lines: dict[str, str] = {}
-        self.printed_tenth: dict[str, int] = {}
-
-    def __enter__(self) -> "_StageDisplay":
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
-
-    def _task(self, name: str) -> Any:
-        if name not in self.tasks:
-            self.tasks[name] = self.bar.add_task(name, total=None)
-        return self.tasks[name]
-
-    def on_stage(self, name: str, status: str, detail: str) -> None:
-        from rich.markup import escape
-
-        mark, colour = self.MARKS.get(status, ("…", ""))
-        text = f"{name}: {detail or status}"
-        self.lines[name] = text
-        if self.live:
-            finished = status in self.MARKS
-            self.bar.update(self._task(name), description=f"[{colour}]{mark}[/{colour}] {escape(text)}"
-                            if colour else f"{mark} {escape(text)}", total=1 if finished else None,
-                            completed=1 if finished else 0)
-        elif self.enabled:
-            self.out.print(f"{mark} {text}", markup=False, highlight=False, soft_wrap=True)
-
-    def on_count(self, name: str, count: Any) -> None:
-        from rich.markup import escape
-
-        text = f"{name}: {count}"
-        if self.live:
-            self.bar.update(self._task(name), description=f"… {escape(text)}", total=count.total,
-                            completed=count.done)
-            return
-        tenth = count.done * 10 // max(count.total, 1)
-        if self.enabled and 0 < count.done < count.total and self.printed_tenth.get(name) != tenth:
-            self.printed_tenth[name] = tenth
-            self.out.print(f"… {name}: {count}", markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -322,15 +326,15 @@ def replay(
     from scrapers.archive import RawArchive
     from warehouse.db import open_warehouse
 
-    home = state.home
-    day = _parse_date(since) if since else None
+    home = state.home if apply else state.home_readonly
+    day = parse_date(since, "--since") if since else None
     with open_warehouse(home.warehouse, read_only=not apply) as con:
         report = run_replay(con, RawArchive(home.raw), day, apply=apply, run_id=new_run_id("replay"))
     if as_json:
         emit_json(report.as_dict())
         return
-    console.print(f"replayed {report.fetches} archived bodies → {report.observations} observations: "
+    say(f"replayed {report.fetches} archived bodies → {report.observations} observations: "
                   f"{report.identical} identical, {report.changed} changed, {report.quarantined} quarantined, "
                   f"{report.new} not in the warehouse" + (f" ({report.written} written)" if apply else ""))
     for line in report.errors:
-        console.print(f"  parse error: {line}", markup=False)
+        say(f"  parse error: {line}")

@@ -1,4 +1,8 @@
-"""Read-only commands over the warehouse: history, sql, schema, explain, backtest."""
+"""Read-only commands over the warehouse: history, schema, explain, backtest (`sql`, `tables`: cli/sql.py).
+
+None of them writes: the data home is taken as it is (`state.home_readonly`), the warehouse
+opened read-only, and a missing one is an error, not a new empty file.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from typing import Any, Optional
 
 import typer
 
-from cli.common import (CatalogueOpt, JsonOpt, _parse_date, app, console, emit_json, one_line_errors,
-                     print_table, records, state)
+from cli.common import (CatalogueOpt, JsonOpt, app, emit_json, one_line_errors, parse_date, print_table,
+                        records, say, state)
 from core.errors import JobzoneError
 from warehouse import queries
 
@@ -20,37 +24,12 @@ def history(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
     from core.errors import UnknownRoleError
     from warehouse.db import open_warehouse
 
-    with open_warehouse(state.home.warehouse, read_only=True) as con:
+    home = state.home_readonly
+    with open_warehouse(home.warehouse, read_only=True) as con:
         frame = queries.role_results(con, role)
     if frame.empty:
-        raise UnknownRoleError(f"no results for role {role!r} in {state.home.warehouse}")
+        raise UnknownRoleError(f"no results for role {role!r} in {home.warehouse}")
     emit_json(records(frame)) if as_json else print_table(records(frame), title=role)
-
-
-@app.command()
-@one_line_errors
-def sql(query: str = typer.Argument(..., help="A SQL query."), as_json: bool = JsonOpt,
-        live: bool = typer.Option(False, "--live", help="Query the nightly's own warehouse instead of the "
-                                                        "published analyst copy (still read-only).")) -> None:
-    """Run one read-only analyst query (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE) on the published
-    analyst copy by default; ATTACH, COPY, file reads, INSTALL/LOAD, SET and scripts are refused."""
-    import duckdb
-
-    from core.errors import AnalystSqlRefused
-    from warehouse.db import open_analyst
-
-    home = state.home
-    path = home.warehouse if live or not home.analyst_copy.exists() else home.analyst_copy
-    # The sandbox (no external access, configuration locked) is the same for --live: a read-only
-    # open of the nightly's own file would otherwise let SQL ATTACH it, or the copy, READ_WRITE.
-    with open_analyst(path) as con:
-        try:
-            frame = queries.analyst_query(con, query)
-        except AnalystSqlRefused as exc:
-            raise AnalystSqlRefused(f"sql: {exc}") from None
-        except duckdb.Error as exc:
-            raise JobzoneError(f"sql: {str(exc).splitlines()[0]}") from None
-    emit_json(records(frame)) if as_json else print_table(records(frame))
 
 
 @app.command()
@@ -60,20 +39,21 @@ def schema(as_json: bool = JsonOpt) -> None:
     from warehouse.dictionary import data_dictionary
     from warehouse.db import open_warehouse
 
-    home = state.home
+    home = state.home_readonly
     path = home.analyst_copy if home.analyst_copy.exists() else home.warehouse
-    if not path.exists():
-        with open_warehouse(path):
-            pass  # creates and migrates an empty warehouse so the dictionary can be shown
-    with open_warehouse(path, read_only=True) as con:
-        views = data_dictionary(con)
+    if path.exists():
+        with open_warehouse(path, read_only=True) as con:
+            views = data_dictionary(con)
+    else:
+        with open_warehouse(Path(":memory:")) as con:  # the schema as migrations define it; no file written
+            views = data_dictionary(con)
     if as_json:
         emit_json(views)
         return
     for view in views:
-        console.print(f"[bold]{view['view']}[/bold]: {view['comment']}")
+        say(f"{view['view']}: {view['comment']}")
         for col in view["columns"]:
-            console.print(f"  {col['column']:<22} {col['type']:<10} {col['comment']}")
+            say(f"  {col['column']:<22} {col['type']:<10} {col['comment']}")
 
 
 @app.command()
@@ -88,9 +68,9 @@ def explain(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
 
     rubric = load_rubric()
     feeds = {dim: list(spec.inputs) for dim, spec in rubric.dimensions.items()}
-    home = state.home
+    home = state.home_readonly
     with open_warehouse(home.warehouse, read_only=True) as con:
-        doc = walk(con, role, _parse_date(as_of) if as_of else None, feeds)
+        doc = walk(con, role, parse_date(as_of) if as_of else None, feeds)
     if as_json:
         emit_json(doc)
         return
@@ -117,7 +97,7 @@ def explain(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
             for f in m["fetches"]:
                 out.append(f"      ← fetched {f['url']} at {f['fetched_at']}, sha256 {f['sha256']}")
     for line in out:
-        console.print(line, markup=False, highlight=False)
+        say(line)
 
 
 @app.command()
@@ -136,14 +116,15 @@ def backtest(
     from scoring.backtest import backtest as run_backtest
     from warehouse.db import open_warehouse
 
-    first, last = _parse_date(start), _parse_date(end)
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if last < first:
         raise JobzoneError(f"--to {last} is before --from {first}")
     catalogue = load_catalogue(catalogue_dir)
-    with open_warehouse(state.home.warehouse, read_only=True) as con:
+    home = state.home_readonly
+    with open_warehouse(home.warehouse, read_only=True) as con:
         history = queries.all_observations(con)
     if history.empty:
-        raise JobzoneError(f"{state.home.warehouse}: no observations yet; run `jobzone run` (or --demo) first")
+        raise JobzoneError(f"{home.warehouse}: no observations yet; run `jobzone run` (or --demo) first")
     result = run_backtest(history, catalogue, None, first, last, step_days, reversal_days=reversal_days)
     if as_json:
         emit_json({"summary": records(result.summary), "crossings": records(result.crossings),
@@ -155,7 +136,7 @@ def backtest(
     for role_id, g in result.path.groupby("role_id"):
         steps = [f"{pd_date(a)} {z[0]}{v:.1f}(e{int(e):+d})" for a, z, v, e in
                  zip(g["as_of"], g["zone"], g["aijri"], g["evidence_total"])]
-        console.print(f"{role_id}: " + "  ".join(steps), markup=False, highlight=False)
+        say(f"{role_id}: " + "  ".join(steps))
 
 
 def pd_date(value: Any) -> str:

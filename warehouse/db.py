@@ -56,11 +56,28 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
     return "lock" in str(exc).lower()
 
 
-def _open(path: Path, *, read_only: bool, wait_seconds: float, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+#: how long an open waits for another process's lock on the warehouse (seconds; default 30)
+LOCK_WAIT_ENV = "JOBZONE_LOCK_WAIT_SECONDS"
+
+
+def lock_wait_seconds() -> float:
+    raw = os.environ.get(LOCK_WAIT_ENV, "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise WarehouseError(f"${LOCK_WAIT_ENV}: {raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise WarehouseError(f"${LOCK_WAIT_ENV}: {raw!r} is negative")
+    return value
+
+
+def _open(path: Path, *, read_only: bool, wait_seconds: float | None,
+          config: dict | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect with the lock retry. DuckDB never waits for a lock, so we retry with a bounded backoff."""
     path = Path(path)
+    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
     if read_only and not path.exists():
-        raise WarehouseError(f"{path}: no warehouse yet; run `jobzone score` or `jobzone run --demo` first")
+        raise WarehouseError(f"{path}: no warehouse yet; run `jobzone run` (or `jobzone run --demo`) first")
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
     while True:
@@ -69,7 +86,8 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float, config: dict | No
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
-                    raise WarehouseBusyError(f"{path}: locked by another process for {wait_seconds:.0f}s") from None
+                    raise WarehouseBusyError(f"{path}: locked by another process (waited {wait_seconds:g}s;"
+                                             f" ${LOCK_WAIT_ENV} sets how long)") from None
                 raise WarehouseError(f"{path}: cannot open: {exc}") from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
@@ -81,7 +99,7 @@ def _memory_limit() -> str:
     return os.environ.get("JOBZONE_DUCKDB_MEMORY", "1GB")
 
 
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (read-write: migrated). For an analyst's own SQL use `connect_analyst`."""
     con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
     con.execute("SET TimeZone = 'UTC'")
@@ -92,7 +110,7 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) 
 
 
 @contextmanager
-def open_warehouse(path: Path, *, read_only: bool = False, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(path: Path, *, read_only: bool = False, wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only, wait_seconds=wait_seconds)
     try:
         yield con
@@ -132,7 +150,7 @@ _ANALYST_SETTINGS = {"enable_external_access": "false", "autoinstall_known_exten
                      "lock_configuration": "true"}
 
 
-def connect_analyst(path: Path, *, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+def connect_analyst(path: Path, *, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection for analysts' own SQL: no external access, configuration locked.
 
     DuckDB refuses to re-enable external access itself, but not every setting (memory_limit,
@@ -161,7 +179,7 @@ def connect_analyst(path: Path, *, wait_seconds: float = 30.0) -> duckdb.DuckDBP
 
 
 @contextmanager
-def open_analyst(path: Path, *, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_analyst(path: Path, *, wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect_analyst(path, wait_seconds=wait_seconds)
     try:
         yield con

@@ -5,8 +5,10 @@ from __future__ import annotations
 import duckdb
 
 from warehouse import queries
+from warehouse.publish import MARTS
 
-ANALYST_VIEWS = ("latest_scores", "score_history", "zone_changes", "evidence_history", "lineage", "role_titles")
+#: every analyst view is a mart: one list
+ANALYST_VIEWS = tuple(MARTS)
 
 
 def data_dictionary(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -8,8 +8,11 @@ Readers only ever see a complete previous version or a complete new one:
   over the old copy. An analyst process holding the old copy
   open read-only keeps reading the old inode undisturbed; the next `connect` sees the new file.
   The views and their COMMENTs are part of the file, so they come with the copy.
-* **Marts** (`published/marts/*.parquet`): DuckDB `COPY ... TO ... (FORMAT parquet)` into a temp
-  directory, then one `os.replace` per file.
+* **Marts** (`published/marts/`): one per analyst view, as Parquet with the view's and each
+  column's COMMENT in the file's key-value metadata (`comment`, `comment.<column>`; Parquet has no
+  per-column description, and DuckDB writes file-level metadata only), a CSV beside each for
+  spreadsheets, and `dictionary.csv` (view, column, type, comment). Written by DuckDB `COPY` into
+  a temp directory, then one `os.replace` per file.
 
 Each is split into `stage_*` and `commit_*` so that `flows/steps/publish.py` can build the copy,
 the marts and the site first and swap all three in only when all three were built.
@@ -17,6 +20,7 @@ the marts and the site first and swap all three in only when all three were buil
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import shutil
@@ -28,16 +32,24 @@ import duckdb
 
 from core.errors import WarehouseError
 from core.files import clean_temp_files, fsync_dir
+from warehouse import queries
 
 log = logging.getLogger(__name__)
 
-#: The marts written beside the analyst copy, with the order that keeps the files deterministic.
+#: Every analyst view, each published as a mart, with the order that keeps its files deterministic.
+#: The data dictionary (`jobzone schema`) lists the same views in this order.
 MARTS: dict[str, str] = {
     "latest_scores": "role_id",
     "score_history": "role_id, as_of",
-    "evidence_history": "role_id, dimension, as_of",
     "zone_changes": "role_id, as_of",
+    "evidence_history": "role_id, dimension, as_of",
+    "lineage": "role_id, as_of, derived_metric, source, series_key, subject, observed_metric, period_end, fetch_id",
+    "role_titles": "role_id",
+    "run_log": "started_at, run_id",
+    "alert_log": "as_of, alert_id",
 }
+#: the spreadsheet-friendly listing of every mart's columns, beside the marts
+DICTIONARY_CSV = "dictionary.csv"
 #: The storage version the analyst copy is written in: the oldest that every DuckDB 1.2+ client
 #: opens (the warehouse itself is in this DuckDB's newest format, which 1.x clients refuse).
 ANALYST_STORAGE_VERSION = "v1.2.0"
@@ -153,8 +165,35 @@ def _verify_copy(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
 
 # --------------------------------------------------------------------------- marts
 
+def _literal(text: str | None) -> str:
+    return "'" + (text or "").replace("'", "''") + "'"
+
+
+def _kv_metadata(con: duckdb.DuckDBPyConnection, view: str) -> str:
+    """The `KV_METADATA` struct of one mart: the view's COMMENT and each column's."""
+    pairs = [("comment", queries.view_comments(con).get(view))]
+    pairs += [(f"comment.{column}", comment) for column, _, comment in queries.view_columns(con, view)]
+    return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in pairs) + "}"
+
+
+def _write_dictionary(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """`dictionary.csv`: per mart a row for the view itself (column empty), then one per column."""
+    comments = queries.view_comments(con)
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["view", "column", "type", "comment"])
+        for view in MARTS:
+            writer.writerow([view, "", "VIEW", comments.get(view) or ""])
+            writer.writerows([view, column, kind, comment or ""] for column, kind, comment in queries.view_columns(con, view))
+
+
+def mart_files(view: str) -> tuple[str, str]:
+    """(Parquet, CSV) file names of one mart."""
+    return f"{view}.parquet", f"{view}.csv"
+
+
 def stage_marts(con: duckdb.DuckDBPyConnection, marts_dir: str | os.PathLike) -> Path:
-    """Write every mart as Parquet into a temp directory inside `marts_dir`; returns it."""
+    """Write every mart (Parquet, CSV) and the dictionary into a temp directory inside `marts_dir`; returns it."""
     marts_dir = Path(marts_dir)
     marts_dir.mkdir(parents=True, exist_ok=True)
     clean_temp_files(marts_dir, "marts")
@@ -162,8 +201,14 @@ def stage_marts(con: duckdb.DuckDBPyConnection, marts_dir: str | os.PathLike) ->
     tmp.mkdir()
     try:
         for view, order in MARTS.items():
-            target = _sql_path(tmp / f"{view}.parquet")
-            con.execute(f"COPY (SELECT * FROM {view} ORDER BY {order}) TO '{target}' (FORMAT parquet)")
+            parquet, csv_file = (_sql_path(tmp / name) for name in mart_files(view))
+            con.execute(f"COPY (SELECT * FROM {view} ORDER BY {order}) TO '{parquet}'"
+                        f" (FORMAT parquet, KV_METADATA {_kv_metadata(con, view)})")
+            # The CSV from the Parquet just written, not from the view again: the lineage and
+            # history views cost seconds at scale, and the CSV must hold exactly the Parquet's
+            # rows (a single file is read back in its order).
+            con.execute(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv_file}' (FORMAT csv, HEADER)")
+        _write_dictionary(con, tmp / DICTIONARY_CSV)
     except duckdb.Error as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise WarehouseError(f"publish: writing the marts failed: {str(exc).splitlines()[0]}") from None
@@ -174,14 +219,15 @@ def stage_marts(con: duckdb.DuckDBPyConnection, marts_dir: str | os.PathLike) ->
 
 
 def commit_marts(tmp: Path, marts_dir: str | os.PathLike) -> list[Path]:
-    """Move each staged Parquet file over its predecessor (`os.replace`, atomic per file)."""
+    """Move each staged file over its predecessor (`os.replace`, atomic per file); returns the Parquet marts."""
     marts_dir = Path(marts_dir)
     out = []
     for view in MARTS:
-        staged = tmp / f"{view}.parquet"
-        final = marts_dir / f"{view}.parquet"
-        os.replace(staged, final)
-        out.append(final)
+        parquet, csv_file = mart_files(view)
+        os.replace(tmp / csv_file, marts_dir / csv_file)
+        os.replace(tmp / parquet, marts_dir / parquet)
+        out.append(marts_dir / parquet)
+    os.replace(tmp / DICTIONARY_CSV, marts_dir / DICTIONARY_CSV)
     fsync_dir(marts_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -150,3 +150,44 @@ COMMENT ON COLUMN lineage.url IS 'Requested URL (POST bodies are identified by a
 COMMENT ON COLUMN lineage.fetched_at IS 'When the raw bytes were fetched.';
 COMMENT ON COLUMN lineage.sha256 IS 'sha256 of the raw bytes; the body is in the raw archive under this name.';
 COMMENT ON COLUMN lineage.bytes IS 'Size of the raw body.';
+
+CREATE OR REPLACE VIEW run_log AS
+WITH failing AS (
+    SELECT run_id, list(source ORDER BY source) AS failing_sources FROM source_health WHERE failed > 0 GROUP BY run_id
+)
+SELECT r.run_id, r.kind, r.as_of, r.status, r.started_at, r.finished_at,
+       round(epoch(r.finished_at) - epoch(r.started_at), 3) AS duration_seconds,
+       coalesce(f.failing_sources, []::VARCHAR[]) AS failing_sources, r.summary
+FROM runs r LEFT JOIN failing f USING (run_id);
+COMMENT ON VIEW run_log IS 'Every run (nightly, demo, score, replay, what-if): its state, timing, failing sources and report.';
+COMMENT ON COLUMN run_log.run_id IS 'Run id: <kind>-<UTC start>-<random>.';
+COMMENT ON COLUMN run_log.kind IS 'nightly, demo, score (jobzone score --record), replay or what-if.';
+COMMENT ON COLUMN run_log.as_of IS 'The evidence date the run worked on.';
+COMMENT ON COLUMN run_log.status IS 'running, completed, degraded (a source or a role file failed), failed or interrupted.';
+COMMENT ON COLUMN run_log.started_at IS 'When the run started (UTC).';
+COMMENT ON COLUMN run_log.finished_at IS 'When it finished; null while running (or if the process was killed).';
+COMMENT ON COLUMN run_log.duration_seconds IS 'finished_at - started_at, in seconds.';
+COMMENT ON COLUMN run_log.failing_sources IS 'Sources with at least one failed request in the run.';
+COMMENT ON COLUMN run_log.summary IS 'The run''s report (JSON): fetches per source, refresh counts, scores, alerts, or the step and error of a failure.';
+
+CREATE OR REPLACE VIEW alert_log AS
+SELECT a.alert_id, a.kind, a.subject, t.title, a.as_of, a.from_state, a.to_state, a.from_aijri, a.to_aijri,
+       a.message, a.status, a.attempts, a.last_error, a.run_id, a.created_at, a.delivered_at
+FROM alerts a LEFT JOIN role_titles t ON t.role_id = a.subject;
+COMMENT ON VIEW alert_log IS 'Every alert raised (a zone or sub-label crossing, a source failing night after night) and its delivery.';
+COMMENT ON COLUMN alert_log.alert_id IS 'Role or source plus the crossing: one alert per crossing, however many reruns.';
+COMMENT ON COLUMN alert_log.kind IS 'zone, sublabel or source_health.';
+COMMENT ON COLUMN alert_log.subject IS 'Role id, or source name for source_health.';
+COMMENT ON COLUMN alert_log.title IS 'Role title (null for a source).';
+COMMENT ON COLUMN alert_log.as_of IS 'Night of the crossing.';
+COMMENT ON COLUMN alert_log.from_state IS 'Zone or sub-label before (or the source''s state).';
+COMMENT ON COLUMN alert_log.to_state IS 'Zone or sub-label after.';
+COMMENT ON COLUMN alert_log.from_aijri IS 'AIJRI before the crossing.';
+COMMENT ON COLUMN alert_log.to_aijri IS 'AIJRI after the crossing.';
+COMMENT ON COLUMN alert_log.message IS 'The message as delivered.';
+COMMENT ON COLUMN alert_log.status IS 'pending, delivered, failed (retried next night), logged (no URL configured) or abandoned.';
+COMMENT ON COLUMN alert_log.attempts IS 'Delivery attempts so far.';
+COMMENT ON COLUMN alert_log.last_error IS 'Why the last delivery failed (never the URL: URLs are secrets).';
+COMMENT ON COLUMN alert_log.run_id IS 'Run that raised the alert.';
+COMMENT ON COLUMN alert_log.created_at IS 'When the alert was raised.';
+COMMENT ON COLUMN alert_log.delivered_at IS 'When it was delivered, if it was.';

@@ -42,3 +42,18 @@ def exclusive(home: str | None) -> Iterator[Home]:
         yield home_dir
     finally:
         handle.close()  # releases the flock
+
+
+def holder(home: Home) -> str | None:
+    """Who holds the nightly lock (`pid …, started …`), or None when no night runs; creates nothing."""
+    try:
+        handle = open(home.lock, "r")
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None

@@ -60,11 +60,11 @@ def test_whatif_out_of_range_is_one_line_and_exit_2(args):
 
 
 def test_score_then_rescore_adds_no_rows(home):
-    first = json.loads(run("score", "--as-of", "2026-11-26", "--json").stdout)
+    first = json.loads(run("score", "--as-of", "2026-11-26", "--record", "--json").stdout)
     assert first["rows_added"] == 3
     mlops = next(r for r in first["results"] if r["role_id"] == "mlops-engineer")
     assert (mlops["aijri"], mlops["zone"], mlops["sublabel"]) == (42.6, "Yellow", "Urgent")
-    assert json.loads(run("score", "--as-of", "2026-11-26", "--json").stdout)["rows_added"] == 0
+    assert json.loads(run("score", "--as-of", "2026-11-26", "--record", "--json").stdout)["rows_added"] == 0
     history = json.loads(run("history", "mlops-engineer", "--json").stdout)
     assert [(h["as_of"][:10], h["aijri"]) for h in history] == [("2026-11-26", 42.6)]
 
@@ -72,7 +72,7 @@ def test_score_then_rescore_adds_no_rows(home):
 def test_bad_catalogue_is_rejected_and_nothing_is_written(home, catalogue_dir):
     (catalogue_dir / "mlops-engineer.yaml").write_text(
         (catalogue_dir / "mlops-engineer.yaml").read_text().replace("time_pct: 20", "time_pct: 30", 1))
-    result = run("score", "--catalogue", str(catalogue_dir), ok=False)
+    result = run("score", "--record", "--as-of", "2026-11-26", "--catalogue", str(catalogue_dir), ok=False)
     assert result.exit_code == 1
     assert "mlops-engineer.yaml: tasks: time_pct sums to 110" in result.stderr
     assert not home.warehouse.exists()
@@ -86,7 +86,7 @@ def test_roles_validate_json(catalogue_dir):
 
 
 def test_sql_is_read_only(home):
-    run("score", "--as-of", "2026-11-26")
+    run("score", "--as-of", "2026-11-26", "--record")
     rows = json.loads(run("sql", "SELECT role_id, aijri FROM latest_scores ORDER BY role_id", "--json").stdout)
     assert rows == [{"role_id": "cloud-architect", "aijri": 51.5}, {"role_id": "devops-engineer", "aijri": 10.7},
                     {"role_id": "mlops-engineer", "aijri": 42.6}]
@@ -96,7 +96,7 @@ def test_sql_is_read_only(home):
 
 
 def test_schema_prints_the_data_dictionary(home):
-    run("score", "--as-of", "2026-11-26")
+    run("score", "--as-of", "2026-11-26", "--record")
     views = {v["view"]: v for v in json.loads(run("schema", "--json").stdout)}
     assert {"latest_scores", "score_history", "zone_changes", "evidence_history"} <= set(views)
     for view in views.values():
@@ -105,7 +105,7 @@ def test_schema_prints_the_data_dictionary(home):
 
 
 def test_history_of_unknown_role_is_one_line(home):
-    run("score", "--as-of", "2026-11-26")
+    run("score", "--as-of", "2026-11-26", "--record")
     result = run("history", "nope", ok=False)
     assert result.exit_code == 1 and result.stderr.strip() == f"error: no results for role 'nope' in {home.warehouse}"
 
@@ -162,9 +162,9 @@ def test_a_future_as_of_is_refused_in_one_line_naming_the_option_and_the_date(ho
 def test_a_forced_future_score_is_a_what_if_beside_the_shared_warehouse(home):
     from datetime import date, timedelta
 
-    run("score", "--as-of", "2026-11-26")
+    run("score", "--as-of", "2026-11-26", "--record")
     future = (date.today() + timedelta(days=30)).isoformat()
-    out = json.loads(run("score", "--as-of", future, "--force-as-of", "--json").stdout)
+    out = json.loads(run("score", "--as-of", future, "--force-as-of", "--record", "--json").stdout)
     assert out["rows_added"] == 3 and out["what_if_home"] == str(home.root / "what-if" / future)
     history = json.loads(run("history", "mlops-engineer", "--json").stdout)
     assert [h["as_of"][:10] for h in history] == ["2026-11-26"]  # the shared history never saw it

@@ -38,7 +38,7 @@ def template(tmp_path_factory) -> Path:
     """A data home scored once (3 roles) and published: built once, copied per test."""
     root = tmp_path_factory.mktemp("hostile") / "home"
     home = Home.resolve(root).ensure()
-    result = runner.invoke(app, ["--home", str(root), "score", "--as-of", "2026-11-26"])
+    result = runner.invoke(app, ["--home", str(root), "score", "--as-of", "2026-11-26", "--record"])
     assert result.exit_code == 0, result.output
     con = connect(home.warehouse)
     try:

@@ -72,8 +72,11 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
         ("cloud-architect", 51.5), ("devops-engineer", 10.7)]
 
     assert home.analyst_copy.exists() and (home.site / "roles" / "mlops-engineer.html").exists()
-    assert sorted(p.name for p in home.marts.iterdir()) == [
-        "evidence_history.parquet", "latest_scores.parquet", "score_history.parquet", "zone_changes.parquet"]
+    from warehouse.publish import DICTIONARY_CSV, MARTS, mart_files
+
+    assert sorted(p.name for p in home.marts.iterdir()) == sorted(
+        [name for view in MARTS for name in mart_files(view)] + [DICTIONARY_CSV])
+    assert {"lineage.parquet", "run_log.csv", "alert_log.parquet"} <= {p.name for p in home.marts.iterdir()}
     assert query(home.analyst_copy, "SELECT count(*) FROM latest_scores") == [(3,)]
 
     before = snapshot(home.warehouse)
