@@ -24,7 +24,7 @@ from warehouse.db import open_warehouse, transaction
 from warehouse.store import write
 
 #: the code a refresh's result depends on (besides its data): an upgrade recomputes
-_REFRESH_CODE = ("scoring/*.py", "scoring/*.toml", "flows/steps/refresh.py", "warehouse/queries.py",
+_REFRESH_CODE = ("scoring/*.py", "scoring/*.toml", "flows/steps/refresh.py", "warehouse/queries/*.py",
                  "core/catalogue.py")
 
 
