@@ -22,7 +22,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from sim.nightrun import child_env, command
 from sim.simserver import SimServer
 from tests.faults.conftest import FAST_INTERVALS, night
 from tests.support.checks import lost_or_changed, rows, snapshot, tree_digest
+from tests.support.child import run_child
 
 pytestmark = pytest.mark.slow
 
@@ -57,23 +57,18 @@ def prefect_api(tmp_path_factory):
 
 def _child(cmd: list[str], env: dict[str, str], *, term_on: str | None = None) -> tuple[int, list[str]]:
     """Run a child to its end; with `term_on`, SIGTERM it once a line starting with that text appears."""
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(REPO))
-    stopper = threading.Timer(HANG_STOP, proc.kill)
-    stopper.start()
-    lines: list[str] = []
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            if term_on and line.startswith(term_on) and not any(ln == "SIGTERM sent" for ln in lines):
-                proc.send_signal(signal.SIGTERM)
-                lines.append("SIGTERM sent")
-        code = proc.wait()
-    finally:
-        stopper.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    seen: list[str] = []
+    sent_after: list[int] = []
+
+    def on_line(proc, line: str) -> None:
+        seen.append(line)
+        if term_on and line.startswith(term_on) and not sent_after:
+            proc.send_signal(signal.SIGTERM)
+            sent_after.append(len(seen))
+
+    code, lines = run_child(cmd, env, cwd=REPO, hang_stop=HANG_STOP, on_line=on_line)
+    if sent_after:  # the transcript says where the signal went in
+        lines.insert(sent_after[0], "SIGTERM sent")
     return code, lines
 
 

@@ -11,15 +11,14 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from core.paths import REPO_ROOT
+from tests.support.child import run_child
 
 pytestmark = pytest.mark.slow
 
@@ -41,24 +40,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _run(cmd: list[str], env: dict[str, str], *, on_line=None) -> tuple[int, list[str]]:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=str(REPO_ROOT), start_new_session=True)
-    stopper = threading.Timer(HANG_STOP, lambda: os.killpg(proc.pid, signal.SIGKILL))
-    stopper.start()
-    lines: list[str] = []
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            if on_line is not None:
-                on_line(proc, lines[-1])
-        code = proc.wait()
-    finally:
-        stopper.cancel()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    return code, lines
+    return run_child(cmd, env, cwd=REPO_ROOT, hang_stop=HANG_STOP, on_line=on_line)
 
 
 @pytest.fixture
