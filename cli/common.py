@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from core.errors import JobzoneError, NightInterrupted
+# Importing the scrapers hands every source's catalogue lookup keys down to core.catalogue
+# (scrapers/registry.py): each command that loads the role files needs the full role model.
+import scrapers  # noqa: E402,F401
 from core.paths import Home
 
 app = typer.Typer(help="jobzone: keep AI Job Resistance Index scores true, nightly.", no_args_is_help=True,

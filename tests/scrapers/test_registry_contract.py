@@ -1,0 +1,88 @@
+"""The registry contract (scrapers/README.md): what a source declares reaches every reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.catalogue import Lookup, Role, declare_lookup, declared_lookup_keys
+from core.errors import CatalogueError
+from scrapers import registry
+from scrapers.http_settings import HttpSettings
+from scrapers.loopback import load_layout, sample_base_urls
+
+SOURCES = registry.SOURCES
+
+
+def test_every_lookup_key_is_declared_by_exactly_one_registered_source():
+    owners = declared_lookup_keys()
+    assert set(Lookup.model_fields) == set(owners)
+    for key, owner in owners.items():
+        assert key in SOURCES[owner].lookup
+    assert owners["itjobswatch"] == "itjobswatch" and owners["warn_companies"] == "warn"
+
+
+def test_a_key_two_sources_declare_is_refused_by_name():
+    with pytest.raises(CatalogueError, match="'bls_series' of source 'other' is already declared by 'bls'"):
+        declare_lookup("other", {"bls_series": (list[str], [])})
+
+
+def test_an_undeclared_lookup_key_fails_by_name():
+    doc = {"id": "x", "title": "X", "seniority": "mid", "growth": {"score": 0},
+           "task_resistance": {"value": 3, "citation": "c"}, "barrier_total": {"value": 1, "citation": "c"},
+           "evidence_total": {"value": 0, "citation": "c"}, "lookup": {"nonesuch": 1}}
+    with pytest.raises(Exception, match="lookup.nonesuch"):
+        Role.model_validate(doc)
+    doc["lookup"] = {"itjobswatch": {"slug": "mlops"}}
+    assert Role.model_validate(doc).lookup.itjobswatch.kind == "permanent"  # the package's default
+
+
+def test_every_source_declares_its_vocabulary():
+    for name, source in SOURCES.items():
+        assert source.metrics, name
+        for metric, units in source.metrics.items():
+            assert units is None or set(units) <= set(registry.units()), (name, metric)
+
+
+def test_observation_vocabulary_and_models_come_from_the_registry():
+    from scoring import models
+
+    assert models.SOURCES == tuple(SOURCES)
+    assert models.SOURCE_METRICS == registry.metric_vocabulary()
+    assert set(models.SOURCE_MODELS) == set(SOURCES)
+
+
+def test_declared_hosts_are_the_http_defaults_and_settings_override_them():
+    assert HttpSettings().interval_for("www.itjobswatch.co.uk") == 2.0
+    assert HttpSettings().recheck_for("api.bls.gov") == 43200.0
+    tuned = HttpSettings.from_mapping({"host_intervals": {"api.bls.gov": 3.0}})
+    assert tuned.interval_for("api.bls.gov") == 3.0 and tuned.interval_for("fred.stlouisfed.org") == 1.0
+
+
+def test_every_laid_out_sample_exists_and_every_location_source_is_one_file():
+    layout = load_layout()
+    from scrapers.loopback import SAMPLES_DIR
+
+    for source, routes in layout.items():
+        assert source in SOURCES, source
+        for target in routes.values():
+            for name in target if isinstance(target, list) else [target]:
+                assert (SAMPLES_DIR / name).is_file(), (source, name)
+    urls = sample_base_urls("http://127.0.0.1:9", layout)
+    assert urls["warn"].endswith("/warn/data/warn-transformer/processed/consolidated.csv")
+    assert urls["fred"] == "http://127.0.0.1:9/fred"
+
+
+def test_every_package_sample_has_a_notice_entry_with_the_declared_licence():
+    for name, directory in registry.sample_dirs().items():
+        notice = (directory / "NOTICE.md").read_text(encoding="utf-8")
+        assert SOURCES[name].licence in notice, name
+        assert SOURCES[name].attribution in notice, name
+        files = [p for p in directory.rglob("*") if p.is_file() and p.name not in ("NOTICE.md", "layout.toml")]
+        assert files, name
+        for path in files:
+            assert f"`{path.relative_to(directory)}`" in notice, (name, path.name)
+
+
+def test_catalogue_files_travel_with_a_catalogue_dir(tmp_path):
+    options = registry.catalogue_options(tmp_path)
+    assert options["claims"] == {"path": str(tmp_path / "expert-claims.yaml")}
