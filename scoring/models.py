@@ -287,16 +287,20 @@ class ClaimObservations(Observations):
 class DeclaredObservations(Observations):
     """A source with no model of its own: the common checks plus the value bands it declares."""
 
-    declared_bands = {}  # (not annotated: pandera would take an annotation for a column)
-
     @pa.dataframe_check
     def declared_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
-        return _bands_ok(df, cls.declared_bands)
+        return _bands_ok(df, _DECLARED_BANDS.get(cls, {}))
+
+
+# model -> its source's declared bands (kept beside the class: pandera reads class attributes as columns)
+_DECLARED_BANDS: dict[type, dict[str, tuple[float, float, bool]]] = {}
 
 
 def _declared_model(name: str) -> type[Observations]:
-    bands = {m: (float(lo), float(hi), bool(i)) for m, (lo, hi, i) in registry.SOURCES[name].bands.items()}
-    return type(f"{name.title()}Observations", (DeclaredObservations,), {"declared_bands": bands})
+    model = type(f"{name.title()}Observations", (DeclaredObservations,), {"__module__": __name__})
+    _DECLARED_BANDS[model] = {m: (float(lo), float(hi), bool(i))
+                              for m, (lo, hi, i) in registry.SOURCES[name].bands.items()}
+    return model
 
 
 _OWN_MODELS: dict[str, type[Observations]] = {

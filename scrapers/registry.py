@@ -15,6 +15,7 @@ from core.catalogue import declare_lookup
 from scrapers.base import UNITS, ScraperError, Source
 from scrapers.http_settings import declare_hosts
 from scrapers.bls import SOURCE as BLS
+from scrapers.boards import SOURCE as BOARDS
 from scrapers.claims import SOURCE as CLAIMS
 from scrapers.fred import SOURCE as FRED
 from scrapers.indeed import SOURCE as INDEED
@@ -22,7 +23,7 @@ from scrapers.itjobswatch import SOURCE as ITJOBSWATCH
 from scrapers.layoffs import SOURCE as LAYOFFS
 from scrapers.warn import SOURCE as WARN
 
-SOURCES: dict[str, Source] = {s.name: s for s in (ITJOBSWATCH, INDEED, BLS, FRED, LAYOFFS, WARN, CLAIMS)}
+SOURCES: dict[str, Source] = {s.name: s for s in (ITJOBSWATCH, INDEED, BLS, FRED, LAYOFFS, WARN, CLAIMS, BOARDS)}
 
 for _source in SOURCES.values():  # core sits below the scrapers: the keys are handed down
     declare_lookup(_source.name, _source.lookup)
