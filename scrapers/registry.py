@@ -21,9 +21,10 @@ from scrapers.fred import SOURCE as FRED
 from scrapers.indeed import SOURCE as INDEED
 from scrapers.itjobswatch import SOURCE as ITJOBSWATCH
 from scrapers.layoffs import SOURCE as LAYOFFS
+from scrapers.ons import SOURCE as ONS
 from scrapers.warn import SOURCE as WARN
 
-SOURCES: dict[str, Source] = {s.name: s for s in (ITJOBSWATCH, INDEED, BLS, FRED, LAYOFFS, WARN, CLAIMS, BOARDS)}
+SOURCES: dict[str, Source] = {s.name: s for s in (ITJOBSWATCH, INDEED, BLS, FRED, LAYOFFS, WARN, CLAIMS, BOARDS, ONS)}
 
 for _source in SOURCES.values():  # core sits below the scrapers: the keys are handed down
     declare_lookup(_source.name, _source.lookup)
