@@ -36,6 +36,8 @@ SCORE_MIN, SCORE_MAX = -2, 2
 SOURCES = tuple(registry.SOURCES)
 UNITS = registry.units()
 SOURCE_METRICS: dict[str, dict[str, tuple[str, ...] | None]] = registry.metric_vocabulary()
+SOURCE_BANDS: dict[str, dict[str, tuple[float, float, bool]]] = {
+    n: {m: (float(lo), float(hi), bool(i)) for m, (lo, hi, i) in s.bands.items()} for n, s in registry.SOURCES.items()}
 SOURCE_PATTERNS: dict[str, re.Pattern] = {n: re.compile(s.metric_pattern) for n, s in registry.SOURCES.items()
                                           if s.metric_pattern}
 
@@ -137,6 +139,18 @@ class Observations(pa.DataFrameModel):
     def value_finite(cls, df: pd.DataFrame) -> Series[bool]:
         v = _num(df)
         return v.isna() | np.isfinite(v)
+
+    @pa.dataframe_check
+    def declared_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
+        """Each source's own declared bands (`Source.bands`), on its rows."""
+        source = _text(df, "source")
+        ok = pd.Series(True, index=df.index)
+        for name in source.dropna().unique():
+            bands = SOURCE_BANDS.get(name)
+            if bands:
+                rows = source == name
+                ok &= ~rows | _bands_ok(df, bands)
+        return ok
 
     @pa.dataframe_check
     def metric_and_unit_in_source_vocabulary(cls, df: pd.DataFrame) -> Series[bool]:
@@ -284,32 +298,13 @@ class ClaimObservations(Observations):
         return v.isin([-1.0, 0.0, 1.0])
 
 
-class DeclaredObservations(Observations):
-    """A source with no model of its own: the common checks plus the value bands it declares."""
-
-    @pa.dataframe_check
-    def declared_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
-        return _bands_ok(df, _DECLARED_BANDS.get(cls, {}))
-
-
-# model -> its source's declared bands (kept beside the class: pandera reads class attributes as columns)
-_DECLARED_BANDS: dict[type, dict[str, tuple[float, float, bool]]] = {}
-
-
-def _declared_model(name: str) -> type[Observations]:
-    model = type(f"{name.title()}Observations", (DeclaredObservations,), {"__module__": __name__})
-    _DECLARED_BANDS[model] = {m: (float(lo), float(hi), bool(i))
-                              for m, (lo, hi, i) in registry.SOURCES[name].bands.items()}
-    return model
-
-
 _OWN_MODELS: dict[str, type[Observations]] = {
     "itjobswatch": ItJobsWatchObservations, "indeed": IndeedObservations, "bls": BlsObservations,
     "fred": FredObservations, "layoffs": LayoffObservations, "warn": LayoffObservations,
     "claims": ClaimObservations,
 }
-SOURCE_MODELS: dict[str, type[Observations]] = {name: _OWN_MODELS.get(name) or _declared_model(name)
-                                                for name in SOURCES}
+#: a source without a model of its own gets the common checks (its declared bands included)
+SOURCE_MODELS: dict[str, type[Observations]] = {name: _OWN_MODELS.get(name, Observations) for name in SOURCES}
 
 
 # --- derived frames -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ SOURCE = Source(
     bands=schema.BANDS,
     hosts=schema.HOSTS,
     base_is_location=True,
+    catalogue_files={"watchlist": "watchlists/boards.yaml"},
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]
