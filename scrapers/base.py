@@ -138,6 +138,37 @@ Parser = Callable[[bytes, ParseContext], pd.DataFrame]
 
 
 @dataclass(frozen=True)
+class SimRequest:
+    """One GET the simulator (`sim/`) asks a source's double to answer."""
+
+    host: str  #: the real host impersonated (a key of `Source.hosts`)
+    path: str  #: path and query as requested (a loopback prefix such as ``/<ats>`` may lead)
+    lookups: Sequence[Mapping[str, Any]]  #: the simulated catalogue's `Role.lookup_keys()`
+    as_of: date  #: the world date
+    seed: int
+    epoch: int  #: bumped to change numbers without moving the date
+    faults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  #: content fault kind -> params
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """How the simulator impersonates a source, declared beside it (the package knows its formats).
+
+    ``respond`` answers one GET (None = 404); ``paths`` lists every GET path per real host (the
+    simulator warms them); ``lookup(i, title, rng)`` gives synthetic role ``i`` its lookup keys for
+    this source; ``files(lookups, seed)`` the catalogue files it needs (relative path -> text);
+    ``options(host_urls)`` the source options of a run against the simulated hosts (real host ->
+    loopback base URL). Content faults the double understands: see each package's ``simulated.py``.
+    """
+
+    respond: Callable[[SimRequest], tuple[bytes, str] | None]
+    paths: Callable[[Sequence[Mapping[str, Any]], int], dict[str, list[str]]]
+    lookup: Callable[[int, str, Any], dict[str, Any]] | None = None
+    files: Callable[[Sequence[Mapping[str, Any]], int], dict[str, str]] | None = None
+    options: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """Descriptor every source package exports as ``SOURCE``.
 
@@ -180,6 +211,8 @@ class Source:
     catalogue_files: Mapping[str, str] = field(default_factory=dict)
     #: what a saved file says about itself: ``sniff(body, filename) -> parse context``
     sniff: Callable[[bytes, str], Mapping[str, Any]] | None = None
+    #: the source's double for the simulator (`sim/`): hosts, payloads, synthetic catalogue keys
+    simulation: Simulation | None = None
 
 
 # --------------------------------------------------------------------------- observations

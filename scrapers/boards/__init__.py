@@ -7,8 +7,8 @@ JSON shape (`parse.READERS`). Each ATS host keeps its own politeness (`settings.
 
 from pathlib import Path
 
-from scrapers.base import Source
-from scrapers.boards import schema, settings
+from scrapers.base import Simulation, Source
+from scrapers.boards import schema, settings, simulated
 from scrapers.boards.fetch import requests_for
 from scrapers.boards.lookup import LOOKUP
 from scrapers.boards.parse import parse, sniff
@@ -32,6 +32,8 @@ SOURCE = Source(
     samples=Path(__file__).resolve().parent / "samples",
     catalogue_files={"watchlist": settings.WATCHLIST_FILE},
     sniff=sniff,
+    simulation=Simulation(respond=simulated.respond, paths=simulated.paths, lookup=simulated.lookup,
+                          files=simulated.files, options=simulated.options),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for", "sniff"]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from scrapers.base import RequestOptions, SourceRequest
 from scrapers.boards import settings as S
-from scrapers.boards.watchlist import WatchedCompany, load_watchlist
+from scrapers.boards.watchlist import WatchedCompany, optional_watchlist
 
 
 def board_url(company: WatchedCompany, options: RequestOptions) -> str:
@@ -30,9 +30,9 @@ def board_url(company: WatchedCompany, options: RequestOptions) -> str:
 def requests_for(roles_lookup: Sequence[Mapping[str, Any]],
                  options: RequestOptions | None = None) -> list[SourceRequest]:
     options = options or RequestOptions()
-    watchlist = load_watchlist(options.options.get("watchlist") or S.DEFAULT_WATCHLIST)
+    watchlist = optional_watchlist(options.options.get("watchlist") or S.DEFAULT_WATCHLIST)
     out: dict[str, SourceRequest] = {}
-    for company in watchlist.companies:
+    for company in watchlist.companies if watchlist is not None else ():
         url = board_url(company, options)
         # The role title patterns are not sent along: the parse keeps every posting (the fact),
         # and roles are matched against stored titles (scrapers.boards.match), so an edited

@@ -64,3 +64,12 @@ def load_watchlist(path: Path | str) -> WatchList:
         where = ".".join(str(p) for p in first["loc"]) or "(document)"
         kind = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
         raise WatchListError(f"{path}: {where}: {kind}") from None
+
+
+def optional_watchlist(path: Path | str) -> WatchList | None:
+    """The watch-list, or None when the catalogue has none (it watches no board); a file that is
+    there but broken still raises, naming the field."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return None
+    return load_watchlist(path)

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from scrapers.base import Source
-from scrapers.ons import schema, settings
+from scrapers.base import Simulation, Source
+from scrapers.ons import schema, settings, simulated
 from scrapers.ons.fetch import requests_for
 from scrapers.ons.parse import parse, sniff
 
@@ -24,6 +24,7 @@ SOURCE = Source(
     hosts=settings.HOSTS,
     samples=Path(__file__).resolve().parent / "samples",
     sniff=sniff,
+    simulation=Simulation(respond=simulated.respond, paths=simulated.paths),
 )
 
 __all__ = ["SOURCE", "parse", "requests_for", "sniff"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapers.base import RequestOptions, SourceRequest, as_list
 from scrapers.boards import settings as boards_settings
-from scrapers.boards.watchlist import load_watchlist
+from scrapers.boards.watchlist import optional_watchlist
 from scrapers.warn import settings as S
 
 
@@ -25,8 +25,9 @@ def requests_for(roles_lookup: Sequence[Mapping[str, Any]],
     context: dict[str, Any] = {"companies": companies} if companies else {}
     # The hiring-board watch-list (one reviewed list of companies): notices filed by a watched
     # company are also recorded under its watch-list name, so layoffs and openings meet by company.
-    watchlist = load_watchlist(options.options.get("watchlist") or boards_settings.DEFAULT_WATCHLIST)
-    context["watchlist"] = [[c.company, *c.aliases] for c in watchlist.companies]
+    watchlist = optional_watchlist(options.options.get("watchlist") or boards_settings.DEFAULT_WATCHLIST)
+    if watchlist is not None:
+        context["watchlist"] = [[c.company, *c.aliases] for c in watchlist.companies]
     if options.options.get("postal_code"):  # for a raw single-state file without a state column
         context["postal_code"] = options.options["postal_code"]
     return [SourceRequest(source="warn", url=str(location), allowed_content_types=S.ALLOWED_CONTENT_TYPES,

@@ -164,8 +164,11 @@ def test_a_bad_watch_list_is_named_by_file_and_field(tmp_path):
                     "  - {company: Y, ats: lever, token: X, sector: S, country: US}\n")
     with pytest.raises(WatchListError, match="board lever:X is listed twice"):
         load_watchlist(path)
-    with pytest.raises(WatchListError, match="cannot read"):
-        requests_for([], RequestOptions(options={"watchlist": str(tmp_path / "missing.yaml")}))
+    # a catalogue without a watch-list watches no board (a broken one is an error, above)
+    assert requests_for([], RequestOptions(options={"watchlist": str(tmp_path / "missing.yaml")})) == []
+    (tmp_path / "dir.yaml").mkdir()
+    with pytest.raises(WatchListError, match="not a regular file"):
+        requests_for([], RequestOptions(options={"watchlist": str(tmp_path / "dir.yaml")}))
 
 
 def test_role_patterns_validate_in_the_catalogue_and_match_titles():
