@@ -40,5 +40,5 @@ def requests_for(roles_lookup: Sequence[Mapping[str, Any]],
         out.setdefault(url, SourceRequest(
             source="boards", url=url, allowed_content_types=S.ALLOWED_CONTENT_TYPES,
             context={"ats": company.ats, "token": company.token, "company": company.company,
-                     "sector": company.sector, "country": company.country}))
+                     "sector": company.sector, "country": company.country, "night": options.day().isoformat()}))
     return list(out.values())

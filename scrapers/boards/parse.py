@@ -173,7 +173,11 @@ def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
     token = _token(context, ats)
     company = str(context.get("company") or token)
     geography = str(context.get("country") or "global")
-    night = context.fetched_at.date()
+    # the night the board was read for (an as-of night is not the wall-clock day of the fetch)
+    try:
+        night = date.fromisoformat(str(context.get("night"))) if context.get("night") else context.fetched_at.date()
+    except ValueError:
+        raise ParseError(f"boards: bad 'night' {context.get('night')!r} in the request context ({context.url})") from None
     board_key = f"boards:{ats}:{token.lower()}"
     rows: list[dict[str, Any]] = []
     total: float | None = float(len(postings)) if postings else None

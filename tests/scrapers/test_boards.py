@@ -98,6 +98,15 @@ def test_ashby_compensation_hourly_and_equity_only_tiers():
     assert linear[linear.metric.str.startswith("posting_salary")].empty  # compensationTiers: []
 
 
+def test_the_night_comes_from_the_plan_not_the_fetch_clock():
+    frame = parse(body(NELO), ctx(ats="ashby", token="nelo", night="2025-10-28"))
+    assert {str(d) for d in frame.period_end} == {"2025-10-28"}
+    reqs = requests_for([], RequestOptions(today=date(2026, 3, 2)))
+    assert {r.context["night"] for r in reqs} == {"2026-03-02"}
+    with pytest.raises(ParseError, match="bad 'night' 'yesterday'"):
+        parse(body(NELO), ctx(ats="ashby", token="nelo", night="yesterday"))
+
+
 def test_an_empty_board_is_a_null_total_and_a_note_never_a_zero():
     c = ctx(source="boards", ats="ashby", token="kraken", company="Kraken")
     frame = parse(body(KRAKEN), c)

@@ -86,3 +86,53 @@ def test_every_package_sample_has_a_notice_entry_with_the_declared_licence():
 def test_catalogue_files_travel_with_a_catalogue_dir(tmp_path):
     options = registry.catalogue_options(tmp_path)
     assert options["claims"] == {"path": str(tmp_path / "expert-claims.yaml")}
+
+
+def test_the_site_and_source_list_credit_every_registered_source():
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.app import app
+    from website.attribution import registered_attributions
+
+    credits = registered_attributions()
+    assert set(credits) == set(SOURCES)
+    assert credits["ons"]["text"] == "Source: Office for National Statistics licensed under the Open Government Licence v3.0"
+    listed = json.loads(CliRunner().invoke(app, ["source", "list", "--json"]).output)
+    assert {row["source"]: row["licence"] for row in listed} == {n: s.licence for n, s in SOURCES.items()}
+
+
+def test_source_parse_needs_no_flags_on_the_ons_sample():
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    path = SOURCES["ons"].samples / "ons_generator_csv_D7BT_mm23_release-2026-07-22.csv"
+    result = CliRunner().invoke(app, ["source", "parse", "ons", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[-1]["period_start"] == "2026-06-01" and rows[-1]["value"] == 142.5
+
+
+def test_observations_of_the_new_sources_pass_scoring_validation():
+    from datetime import UTC, datetime
+
+    from scoring.models import SOURCE_MODELS, coerce_observations
+    from scrapers.base import ParseContext
+
+    for name, file in (("boards", "ashby_nelo_2025-10-28.json"),
+                       ("ons", "ons_generator_csv_D7BT_mm23_release-2026-07-22.csv")):
+        src = SOURCES[name]
+        body = (src.samples / file).read_bytes()
+        frame = src.parse(body, ParseContext(url=str(file), source=name, fetched_at=datetime(2026, 7, 23, tzinfo=UTC),
+                                             extra=registry.sniff(name, body, file)))
+        frame["fetch_id"] = "f"
+        validated = SOURCE_MODELS[name].validate(coerce_observations(frame), lazy=True)
+        assert len(validated) == len(frame), name
+    bad = frame.copy()
+    bad.loc[bad.index[0], "value"] = -5.0  # a CPI index below its declared band
+    with pytest.raises(Exception, match="declared_value_bands"):
+        SOURCE_MODELS["ons"].validate(coerce_observations(bad), lazy=True)
