@@ -23,6 +23,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from core.vocabulary import DIMENSIONS
+from scrapers import registry
 from scrapers.base import DATE_COLUMNS, OBSERVATION_KINDS
 
 # --- vocabularies (ARCHITECTURE.md "Observations") ------------------------------------------
@@ -30,34 +31,15 @@ from scrapers.base import DATE_COLUMNS, OBSERVATION_KINDS
 OBSERVATION_COLUMNS = list(OBSERVATION_KINDS)
 #: an evidence score (a dimension's, an input's after its clamp): -2..+2, both ends included
 SCORE_MIN, SCORE_MAX = -2, 2
-SOURCES = ("itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "claims")
-# The ARCHITECTURE units, plus hourly rates (FRED AHETPI, BLS hourly OEWS) which the long
-# format needs but the table does not list.
-UNITS = ("count", "GBP/year", "GBP/day", "USD/year", "index", "pct", "fraction", "rank", "direction",
-         "USD/hour", "GBP/hour")
-
-# metric -> allowed units (None: any unit in UNITS). A metric missing here is unknown to its source.
-SOURCE_METRICS: dict[str, dict[str, tuple[str, ...] | None]] = {
-    "itjobswatch": {
-        "postings": ("count",), "postings_share_pct": ("pct",), "rank": ("rank",),
-        "salaries_quoted": ("count",), "median_salary": ("GBP/year",), "median_daily_rate": ("GBP/day",),
-        "median_yoy_pct": ("pct",), "postings_yoy_pct": ("pct",),
-        "salary_p10": ("GBP/year", "GBP/day"), "salary_p25": ("GBP/year", "GBP/day"),
-        "salary_p75": ("GBP/year", "GBP/day"), "salary_p90": ("GBP/year", "GBP/day"),
-        "median_salary_ex_london": ("GBP/year", "GBP/day"),
-    },
-    "indeed": {
-        "postings_index": ("index",), "new_postings_index": ("index",),
-        "sector_postings_index": ("index",), "sector_new_postings_index": ("index",),
-        "posted_wage_growth_yoy": ("fraction",), "ai_share_postings": ("pct",),
-    },
-    "bls": {"cpi_index": ("index",), "cpi_yoy_pct": ("pct",)},  # + oews_* (pattern below)
-    "fred": {"cpi_index": ("index",), "avg_hourly_earnings": None, "job_openings": None},
-    "layoffs": {"layoff_headcount": ("count",)},
-    "warn": {"layoff_headcount": ("count",)},
-    "claims": {"expert_claim": ("direction",)},
-}
-BLS_OEWS_PATTERN = re.compile(r"^oews_[a-z0-9_]+$")
+# The sources, their metric vocabularies (metric -> allowed units; None: any unit in UNITS), open
+# metric families and units are what each source package declares (scrapers/registry.py).
+SOURCES = tuple(registry.SOURCES)
+UNITS = registry.units()
+SOURCE_METRICS: dict[str, dict[str, tuple[str, ...] | None]] = registry.metric_vocabulary()
+SOURCE_BANDS: dict[str, dict[str, tuple[float, float, bool]]] = {
+    n: {m: (float(lo), float(hi), bool(i)) for m, (lo, hi, i) in s.bands.items()} for n, s in registry.SOURCES.items()}
+SOURCE_PATTERNS: dict[str, re.Pattern] = {n: re.compile(s.metric_pattern) for n, s in registry.SOURCES.items()
+                                          if s.metric_pattern}
 
 # Derived metrics (scoring/metrics.py) and their statuses.
 METRIC_NAMES = (
@@ -159,6 +141,18 @@ class Observations(pa.DataFrameModel):
         return v.isna() | np.isfinite(v)
 
     @pa.dataframe_check
+    def declared_value_bands(cls, df: pd.DataFrame) -> Series[bool]:
+        """Each source's own declared bands (`Source.bands`), on its rows."""
+        source = _text(df, "source")
+        ok = pd.Series(True, index=df.index)
+        for name in source.dropna().unique():
+            bands = SOURCE_BANDS.get(name)
+            if bands:
+                rows = source == name
+                ok &= ~rows | _bands_ok(df, bands)
+        return ok
+
+    @pa.dataframe_check
     def metric_and_unit_in_source_vocabulary(cls, df: pd.DataFrame) -> Series[bool]:
         source, metric, unit = _text(df, "source"), _text(df, "metric"), _text(df, "unit")
         out = []
@@ -170,7 +164,8 @@ class Observations(pa.DataFrameModel):
                 units = allowed[m]
                 out.append(units is None or u in units)
             else:
-                out.append(s == "bls" and isinstance(m, str) and bool(BLS_OEWS_PATTERN.match(m)))
+                pattern = SOURCE_PATTERNS.get(s)
+                out.append(pattern is not None and isinstance(m, str) and bool(pattern.match(m)))
         return pd.Series(out, index=df.index, dtype=bool)
 
     class Config:
@@ -303,11 +298,13 @@ class ClaimObservations(Observations):
         return v.isin([-1.0, 0.0, 1.0])
 
 
-SOURCE_MODELS: dict[str, type[Observations]] = {
+_OWN_MODELS: dict[str, type[Observations]] = {
     "itjobswatch": ItJobsWatchObservations, "indeed": IndeedObservations, "bls": BlsObservations,
     "fred": FredObservations, "layoffs": LayoffObservations, "warn": LayoffObservations,
     "claims": ClaimObservations,
 }
+#: a source without a model of its own gets the common checks (its declared bands included)
+SOURCE_MODELS: dict[str, type[Observations]] = {name: _OWN_MODELS.get(name, Observations) for name in SOURCES}
 
 
 # --- derived frames -------------------------------------------------------------------------------
