@@ -17,10 +17,6 @@ HUGGING_FACE = "https://huggingface.co"
 CSV = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
 XLSX = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream",
         "application/zip")
-#: pinned files never change: asked again once a week at most, and then a 304
-HOST_INTERVALS = {"raw.githubusercontent.com": 0.5, "huggingface.co": 1.0}
-HOST_RECHECK_AFTER = {"raw.githubusercontent.com": 7 * 86400, "huggingface.co": 7 * 86400}
-
 
 @dataclass(frozen=True)
 class Release:

@@ -7,11 +7,6 @@ BASE_URL = "https://www.bls.gov"
 CURRENT_PATH = "/emp/ind-occ-matrix/occupation.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALLOWED_CONTENT_TYPES = (XLSX, "application/octet-stream", "application/zip", "text/csv", "text/plain")
-#: bls.gov refuses anonymous bots: the HTTP layer's User-Agent carries the contact e-mail. The
-#: workbook changes once a year, so a weekly conditional GET is plenty.
-HOST_INTERVALS = {"www.bls.gov": 2.0}
-HOST_RECHECK_AFTER = {"www.bls.gov": 7 * 86400}
-
 #: sheet-name patterns (whole name, case-insensitive)
 PROJECTIONS_SHEET = r"Table 1\.2"
 FACTORS_SHEET = r"Table 1\.12"

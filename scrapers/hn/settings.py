@@ -16,9 +16,6 @@ BACKFILL_HITS = 1000
 NIGHTLY_HITS = 20
 #: a thread with 900 posts and their replies is a few MB of JSON
 MAX_BYTES = 40_000_000
-#: Algolia documents ~10,000 requests/hour/IP; one a second keeps a backfill far below it
-HOST_INTERVALS = {"hn.algolia.com": 1.0}
-HOST_RECHECK_AFTER = {"hn.algolia.com": 6 * 3600}
 
 FIRST_MONTH = date(2011, 4, 1)
 #: a thread keeps collecting posts for weeks: it is re-counted every night while it is the

@@ -28,6 +28,12 @@ def _year_from_name(name: str) -> int | None:
     return None
 
 
+def sniff(body: bytes, filename: str) -> dict:
+    """The parse context a saved file's name implies: its May reference year."""
+    year = _year_from_name(filename)
+    return {"year": year} if year else {}
+
+
 def _table(body: bytes, context: ParseContext, where: str) -> tuple[list[Row], int | None]:
     """The rows of the national table and the year its container names (None if it names none)."""
     if is_zip(body) and not is_workbook(body):

@@ -11,8 +11,6 @@ ALLOWED_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "app
                          "text/plain")
 #: a national zip is a few MB; a year's file never changes once published
 MAX_BYTES = 40_000_000
-HOST_INTERVALS = {"www.bls.gov": 2.0}
-HOST_RECHECK_AFTER = {"www.bls.gov": 7 * 86400}
 #: 2020 used the hybrid SOC (15-1256 instead of 15-1252), so the clean 2018-SOC history starts in 2021
 FIRST_YEAR = 2021
 #: May estimates are released about April of the next year; asked for from May on, so a late

@@ -7,17 +7,24 @@ import math
 from datetime import date
 
 import pytest
-from tests.scrapers.scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one
 
 from scrapers.ai_exposure import parse, requests_for
 from scrapers.ai_exposure import settings as S
 from scrapers.base import ParseError, RequestOptions
+from scrapers.ai_exposure import SAMPLES
+from scrapers.oews import SAMPLES as OEWS_SAMPLES
 
-MS = "ai-exposure/microsoft_soc_ai_applicability_scores.csv"
-GPTS = "ai-exposure/openai_gpts-are-gpts_occ_level_excerpt_15-xxxx.csv"
-AIOE = "ai-exposure/felten_AIOE_DataAppendix.xlsx"
-LM_AIOE = "ai-exposure/felten_LanguageModeling_AIOE_and_AIIE.xlsx"
-AEI = "ai-exposure/anthropic_aei_job_exposure_excerpt_via_brdaly.csv"
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+MS = "microsoft_soc_ai_applicability_scores.csv"
+GPTS = "openai_gpts-are-gpts_occ_level_excerpt_15-xxxx.csv"
+AIOE = "felten_AIOE_DataAppendix.xlsx"
+LM_AIOE = "felten_LanguageModeling_AIOE_and_AIIE.xlsx"
+AEI = "anthropic_aei_job_exposure_excerpt_via_brdaly.csv"
 
 
 def test_software_developers_in_every_study():
@@ -64,7 +71,7 @@ def test_a_second_release_is_a_second_point_of_the_same_series(monkeypatch):
 
 def test_malformed_variants_are_named():
     with pytest.raises(ParseError, match="matches no known study"):
-        parse(sample("bls-oews/national_M2024_dl_excerpt_15-xxxx.csv"), ctx(source="ai_exposure"))
+        parse(OEWS_SAMPLES.joinpath("national_M2024_dl_excerpt_15-xxxx.csv").read_bytes(), ctx(source="ai_exposure"))
     with pytest.raises(ParseError, match="ai_applicability_score"):
         parse(sample(MS).replace(b"ai_applicability_score", b"score"), ctx(source="ai_exposure",
                                                                               study="microsoft_ai_applicability"))
@@ -95,3 +102,20 @@ def test_requests_one_per_release_when_a_role_names_an_occupation():
     assert len(reqs) == sum(len(s.releases) for s in S.STUDIES.values())
     assert all(r.url.startswith("http://127.0.0.1:9/ai/") for r in reqs)
     assert {r.context["study"] for r in reqs} == set(S.STUDIES)
+
+
+def test_declarations_fit_what_the_parser_emits():
+    from pydantic import TypeAdapter, ValidationError
+    from tests.scrapers.declarations_helpers import check_hosts, check_samples, check_vocabulary
+
+    from scrapers.ai_exposure import SOURCE, schema
+    from scrapers.ai_exposure.lookup import LOOKUP
+
+    frames = [parse(sample(f), ctx(source="ai_exposure")) for f in (MS, GPTS, AEI, AIOE, LM_AIOE)]
+    assert check_vocabulary(schema, frames) == set(schema.METRICS)
+    check_hosts(schema, [r.url for r in requests_for([{"role_id": "d", "soc": "15-1252"}], RequestOptions())])
+    check_samples(SOURCE, SAMPLES)
+    onet = TypeAdapter(LOOKUP["onet_soc"][0])
+    assert onet.validate_python(["15-1299.08"]) == ["15-1299.08"]
+    with pytest.raises(ValidationError):
+        onet.validate_python(["15-1299"])

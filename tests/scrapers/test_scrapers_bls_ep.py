@@ -9,14 +9,21 @@ import math
 from datetime import date
 
 import pytest
-from tests.scrapers.scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one
 
 from scrapers.base import ParseError, RequestOptions
 from scrapers.bls_ep import parse, requests_for
+from scrapers.bls_ep import SAMPLES
+from scrapers.ai_exposure import SAMPLES as AI_SAMPLES
 
-WORKBOOK = "bls-ep/occupation_2024-34.xlsx"
-TABLE_2023 = "bls-ep/table1.2_2023-33_excerpt_computer-math-and-footnotes.csv"
-FACTORS_CSV = "bls-ep/table1.12_2024-34_excerpt_AI-mentions.csv"
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+WORKBOOK = "occupation_2024-34.xlsx"
+TABLE_2023 = "table1.2_2023-33_excerpt_computer-math-and-footnotes.csv"
+FACTORS_CSV = "table1.12_2024-34_excerpt_AI-mentions.csv"
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +79,7 @@ def test_previous_vintage_gives_the_release_over_release_change(vintage_2024):
 def test_cross_check_with_the_derived_table(vintage_2024):
     old = parse(sample(TABLE_2023), ctx(source="bls_ep"))
     import csv
-    for rec in csv.DictReader(io.StringIO(sample("bls-ep/ep_release_over_release_15-xxxx_DERIVED.csv").decode())):
+    for rec in csv.DictReader(io.StringIO(sample("ep_release_over_release_15-xxxx_DERIVED.csv").decode())):
         assert one(old, subject=rec["soc"], metric="ep_change_pct") == pytest.approx(float(rec["pct_change_2023_33"]))
         assert one(vintage_2024, subject=rec["soc"], metric="ep_change_pct") == pytest.approx(
             float(rec["pct_change_2024_34"]))
@@ -115,7 +122,7 @@ def test_damaged_workbook_and_missing_sheet():
     with pytest.raises(ParseError, match="not a readable xlsx"):
         parse(sample(WORKBOOK)[:50_000], ctx(source="bls_ep"))
     with pytest.raises(ParseError, match="no sheet matching"):
-        parse(sample("ai-exposure/felten_LanguageModeling_AIOE_and_AIIE.xlsx"), ctx(source="bls_ep"))
+        parse(AI_SAMPLES.joinpath("felten_LanguageModeling_AIOE_and_AIIE.xlsx").read_bytes(), ctx(source="bls_ep"))
 
 
 def test_requests_only_when_a_role_names_an_occupation():
@@ -126,3 +133,14 @@ def test_requests_only_when_a_role_names_an_occupation():
     assert [r.url for r in reqs] == ["http://127.0.0.1:9/bls_ep/emp/ind-occ-matrix/occupation.xlsx",
                                      "http://127.0.0.1:9/bls_ep/emp/archive/occupation_2023.xlsx"]
     assert [r.context["release"] for r in reqs] == ["current", "archive"]
+
+
+def test_declarations_fit_what_the_parser_emits(vintage_2024):
+    from tests.scrapers.declarations_helpers import check_hosts, check_samples, check_vocabulary
+
+    from scrapers.bls_ep import SOURCE, schema
+
+    old = parse(sample(TABLE_2023), ctx(source="bls_ep"))
+    assert check_vocabulary(schema, [vintage_2024, old]) == set(schema.METRICS)
+    check_hosts(schema, [r.url for r in requests_for([{"role_id": "d", "soc": ["15-1252"]}], RequestOptions())])
+    check_samples(SOURCE, SAMPLES)

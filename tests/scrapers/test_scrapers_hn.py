@@ -9,15 +9,21 @@ import json
 from datetime import date
 
 import pytest
-from tests.scrapers.scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one
 
 from scrapers.base import ParseError, RequestOptions
 from scrapers.hn import parse, requests_for
 from scrapers.hn.fetch import HnState, plan, threads_to_count
+from scrapers.hn import SAMPLES
 
-PAGE0 = "hn/algolia_search_by_date_whoishiring_page0_2023-09-25.json"
-PAGE8 = "hn/algolia_search_by_date_whoishiring_page8_2023-09-25.json"
-APRIL_2011 = "hn/algolia_items_2396027_april2011_first6children_excerpt.json"
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+PAGE0 = "algolia_search_by_date_whoishiring_page0_2023-09-25.json"
+PAGE8 = "algolia_search_by_date_whoishiring_page8_2023-09-25.json"
+APRIL_2011 = "algolia_items_2396027_april2011_first6children_excerpt.json"
 PATTERNS = {"php-developer": {"include": [r"\bPHP\b"], "exclude": [], "where": "text"},
             "engineer": {"include": [r"engineer"], "exclude": [r"\bsales\b"], "where": "header"}}
 
@@ -34,7 +40,7 @@ def test_thread_list_names_each_month_with_its_comment_count():
 
 def test_thread_ids_agree_with_an_independent_list():
     listed = {r["id"]: r["title"] for r in csv.DictReader(io.StringIO(
-        sample("hn/akurilin_posts_whoishiring_threads_2023-12_2025-11.csv").decode()))}
+        sample("akurilin_posts_whoishiring_threads_2023-12_2025-11.csv").decode()))}
     from scrapers.hn.parse import thread_month
     assert thread_month(listed["45800465"]) == date(2025, 11, 1)
     assert all(thread_month(t) is not None for t in listed.values())
@@ -143,3 +149,21 @@ def test_requests_for_reads_the_stored_state_and_the_role_patterns():
     assert reqs[1].context["patterns"] == {"mlops-engineer": {"include": [r"\bMLOps\b"], "exclude": [],
                                                               "where": "header"}}
     assert requests_for([{"role_id": "x"}], RequestOptions()) == []
+
+
+def test_declarations_fit_what_the_parser_emits():
+    from pydantic import ValidationError
+    from tests.scrapers.declarations_helpers import check_hosts, check_samples, check_vocabulary
+
+    from scrapers.hn import SOURCE, schema
+    from scrapers.hn.lookup import HnKey
+
+    frames = [parse(sample(PAGE0), ctx(source="hn")), parse(sample(APRIL_2011), ctx(source="hn", patterns=PATTERNS))]
+    assert check_vocabulary(schema, frames) == set(schema.METRICS)
+    check_hosts(schema, [r.url for r in plan(HnState(threads={date(2026, 12, 1): 8}), date(2026, 12, 3), PATTERNS)])
+    check_samples(SOURCE, SAMPLES)
+    assert HnKey(include=[r"\bMLOps\b"]).where == "text"
+    with pytest.raises(ValidationError, match="not a regex"):
+        HnKey(include=["(unclosed"])
+    with pytest.raises(ValidationError):
+        HnKey(include=[])

@@ -10,14 +10,20 @@ import zipfile
 from datetime import date
 
 import pytest
-from tests.scrapers.scrapers_helpers import ctx, one, sample
+from tests.scrapers.scrapers_helpers import ctx, one
 
 from scrapers.base import ParseError, RequestOptions
 from scrapers.oews import parse, requests_for
 from scrapers.oews.fetch import latest_year
+from scrapers.oews import SAMPLES
 
-F2023 = "bls-oews/national_M2023_dl_excerpt_15-xxxx.csv"
-F2024 = "bls-oews/national_M2024_dl_excerpt_15-xxxx.csv"
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+F2023 = "national_M2023_dl_excerpt_15-xxxx.csv"
+F2024 = "national_M2024_dl_excerpt_15-xxxx.csv"
 
 
 def oews_ctx(year: int | None = None, url: str = "http://127.0.0.1/oews/sample.csv"):
@@ -40,7 +46,7 @@ def test_software_developers_median_for_two_years():
 def test_year_from_the_file_name_and_cross_check_with_the_derived_table():
     y24 = parse(sample(F2024), oews_ctx(url="/samples/" + F2024))
     y23 = parse(sample(F2023), oews_ctx(url="/samples/" + F2023))
-    derived = list(csv.DictReader(io.StringIO(sample("bls-oews/oews_national_15-xxxx_2020-2024_DERIVED.csv").decode())))
+    derived = list(csv.DictReader(io.StringIO(sample("oews_national_15-xxxx_2020-2024_DERIVED.csv").decode())))
     checked = 0
     for rec in derived:
         for year, frame in ((2023, y23), (2024, y24)):
@@ -115,3 +121,16 @@ def test_requests_one_per_released_year():
     assert [r.context["year"] for r in reqs] == [2024, 2023, 2022, 2021]
     assert reqs[0].url == "http://127.0.0.1:9/oews/oes/special-requests/oesm24nat.zip"
     assert requests_for([{"role_id": "x"}], RequestOptions()) == []
+
+
+def test_declarations_fit_what_the_parser_emits():
+    from tests.scrapers.declarations_helpers import check_hosts, check_samples, check_vocabulary
+
+    from scrapers.oews import SOURCE, schema, sniff
+
+    frames = [parse(sample(F2023), oews_ctx(2023)), parse(sample(F2024), oews_ctx(2024))]
+    assert check_vocabulary(schema, frames) == set(schema.METRICS)
+    check_hosts(schema, [r.url for r in requests_for([{"role_id": "d", "soc": ["15-1252"]}], RequestOptions())])
+    check_samples(SOURCE, SAMPLES)
+    assert sniff(b"", F2024) == {"year": 2024} and sniff(b"", "oesm23nat.zip") == {"year": 2023}
+    assert sniff(b"", "wages.csv") == {}
