@@ -42,7 +42,32 @@ class HnState:
         return cls(threads, counted)
 
 
+    @classmethod
+    def from_observations(cls, frame: Any) -> HnState:
+        """From stored HN observations (columns metric, subject, period_start, fetched_at): the
+        threads the lists named, and the day each thread's posts were last counted."""
+        threads: dict[date, int] = {}
+        counted: dict[int, date] = {}
+        for row in frame.itertuples(index=False):
+            month = _month(row.period_start)
+            if row.metric == "hn_thread_comments":
+                threads.setdefault(month, int(row.subject))
+            elif row.metric == "hn_posts":
+                threads[month] = int(row.subject)  # the counted thread wins over a listed duplicate
+                if row.fetched_at is None or row.fetched_at != row.fetched_at:  # None or NaN/NaT
+                    raise ScraperError(f"hn: stored count of thread {row.subject} has no fetched_at")
+                day = _day(row.fetched_at)
+                counted[int(row.subject)] = max(counted.get(int(row.subject), day), day)
+        return cls(threads, counted)
+
+
+def _day(value: Any) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else date.fromisoformat(str(value)[:10])
+
+
 def _month(value: Any) -> date:
+    if hasattr(value, "date") and callable(value.date):  # a datetime or a pandas Timestamp
+        value = value.date()
     if isinstance(value, date):
         return value.replace(day=1)
     text = str(value)

@@ -167,3 +167,22 @@ def test_declarations_fit_what_the_parser_emits():
         HnKey(include=["(unclosed"])
     with pytest.raises(ValidationError):
         HnKey(include=[])
+
+
+def test_state_from_stored_observations():
+    import pandas as pd
+
+    from scrapers.base import ScraperError
+
+    listed = parse(sample(PAGE0), ctx(source="hn"))
+    counted = parse(sample(APRIL_2011), ctx(source="hn"))
+    stored = pd.concat([listed, counted])[["metric", "subject", "period_start"]]
+    stored["fetched_at"] = [pd.Timestamp("2023-09-25T02:00Z")] * len(listed) + [pd.Timestamp("2023-09-26T02:00Z")]
+    state = HnState.from_observations(stored)
+    assert state.threads[date(2023, 9, 1)] == 37351667 and state.threads[date(2011, 4, 1)] == 2396027
+    assert state.counted == {2396027: date(2023, 9, 26)}
+    todo = threads_to_count(state, date(2023, 9, 27))
+    assert len(todo) == 20 and (date(2011, 4, 1), 2396027) not in todo  # settled long ago: never again
+    stored.loc[stored.metric == "hn_posts", "fetched_at"] = None
+    with pytest.raises(ScraperError, match="thread 2396027 has no fetched_at"):
+        HnState.from_observations(stored)
