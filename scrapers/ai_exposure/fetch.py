@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scrapers.ai_exposure import settings as S
-from scrapers.base import RequestOptions, SourceRequest, as_list
+from scrapers.base import RequestOptions, ScraperError, SourceRequest, as_list
 from scrapers.occupations import wants_occupations
 
 
@@ -18,6 +18,9 @@ def requests_for(roles_lookup: Sequence[Mapping[str, Any]],
     if not (wants_occupations(roles_lookup) or options.options.get("always")):
         return []
     chosen = as_list(options.options.get("studies")) or list(S.STUDIES)
+    unknown = [name for name in chosen if name not in S.STUDIES]
+    if unknown:
+        raise ScraperError(f"ai_exposure.studies: unknown study {unknown}; known: {sorted(S.STUDIES)}")
     out = []
     for name in chosen:
         study = S.STUDIES[name]

@@ -123,7 +123,10 @@ def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
         except ParseError:
             context.note(f"bls_ep: no {S.FACTORS_SHEET} sheet in {context.url}; factors not read")
         else:
-            rows += _factors(factors, f"{where} sheet {fname!r}", vintage)
+            try:
+                rows += _factors(factors, f"{where} sheet {fname!r}", vintage)
+            except ParseError as exc:  # the projections stand on their own: keep them, name the loss
+                context.note(f"bls_ep: factors not read: {exc}")
     else:
         table = csv_rows(body, context.encoding, where)
         heads = {norm(c) for r in table[:30] for c in r}

@@ -11,7 +11,7 @@ from tests.scrapers.scrapers_helpers import ctx, one
 
 from scrapers.ai_exposure import parse, requests_for
 from scrapers.ai_exposure import settings as S
-from scrapers.base import ParseError, RequestOptions
+from scrapers.base import ParseError, RequestOptions, ScraperError
 from scrapers.ai_exposure import SAMPLES
 from scrapers.oews import SAMPLES as OEWS_SAMPLES
 
@@ -102,6 +102,8 @@ def test_requests_one_per_release_when_a_role_names_an_occupation():
     assert len(reqs) == sum(len(s.releases) for s in S.STUDIES.values())
     assert all(r.url.startswith("http://127.0.0.1:9/ai/") for r in reqs)
     assert {r.context["study"] for r in reqs} == set(S.STUDIES)
+    with pytest.raises(ScraperError, match="ai_exposure.studies: unknown study \\['nope'\\]"):
+        requests_for([{"role_id": "d", "soc": "15-1252"}], RequestOptions(options={"studies": ["nope"]}))
 
 
 def test_declarations_fit_what_the_parser_emits():

@@ -144,3 +144,25 @@ def test_declarations_fit_what_the_parser_emits(vintage_2024):
     assert check_vocabulary(schema, [vintage_2024, old]) == set(schema.METRICS)
     check_hosts(schema, [r.url for r in requests_for([{"role_id": "d", "soc": ["15-1252"]}], RequestOptions())])
     check_samples(SOURCE, SAMPLES)
+
+
+def test_a_broken_factors_sheet_keeps_the_projections():
+    import csv
+
+    from openpyxl import Workbook
+
+    # a workbook of the two real excerpts (loading and re-saving the whole real one takes seconds)
+    book = Workbook()
+    for sheet, name in ((book.active, "Table 1.2"), (book.create_sheet(), "Table 1.12")):
+        sheet.title = name
+        rel = "table1.2_2024-34_excerpt_computer-math-and-footnotes.csv" if name == "Table 1.2" else FACTORS_CSV
+        for row in csv.reader(io.StringIO(sample(rel).decode("utf-8"))):
+            sheet.append(row)
+    book["Table 1.12"]["E2"] = "Reasons"  # the factors column renamed
+    out = io.BytesIO()
+    book.save(out)
+    context = ctx(source="bls_ep")
+    df = parse(out.getvalue(), context)
+    assert one(df, subject="15-1252", metric="ep_change_pct") == pytest.approx(15.8)
+    assert "ep_utilization_factor" not in set(df.metric)
+    assert "factors not read" in context.notes[0] and "Factors affecting occupational utilization" in context.notes[0]
