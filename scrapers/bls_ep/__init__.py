@@ -5,8 +5,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from scrapers.base import Source
-from scrapers.bls_ep.fetch import requests_for
 from scrapers.bls_ep import schema, settings
+from scrapers.bls_ep.fetch import requests_for
 from scrapers.bls_ep.lookup import LOOKUP
 from scrapers.bls_ep.parse import parse
 

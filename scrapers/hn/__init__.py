@@ -5,8 +5,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from scrapers.base import Source
-from scrapers.hn.fetch import requests_for
 from scrapers.hn import schema, settings
+from scrapers.hn.fetch import requests_for
 from scrapers.hn.lookup import LOOKUP
 from scrapers.hn.parse import parse
 

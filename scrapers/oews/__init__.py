@@ -5,11 +5,10 @@ from dataclasses import fields
 from pathlib import Path
 
 from scrapers.base import Source
-from scrapers.oews.fetch import requests_for
 from scrapers.oews import schema, settings
+from scrapers.oews.fetch import requests_for
 from scrapers.oews.lookup import LOOKUP
-from scrapers.oews.parse import parse
-from scrapers.oews.parse import sniff
+from scrapers.oews.parse import parse, sniff
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 #: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
