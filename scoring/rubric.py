@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import ConfigError
 from core.geography import geography_aliases
 from core.vocabulary import DIMENSIONS
-from scoring.models import METRIC_NAMES, RUBRIC_FILE, SCORE_MAX, SCORE_MIN, DimensionScores, Metrics
+from scoring.models import METRIC_NAMES, SCORE_MAX, SCORE_MIN, DimensionScores, Metrics
+from scoring.observations import RUBRIC_FILE
 
 
 class RubricError(ConfigError):

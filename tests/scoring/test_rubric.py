@@ -11,7 +11,7 @@ import pytest
 
 from core.errors import ConfigError
 from scoring.metrics import compute_metrics
-from scoring.models import validate_observations
+from scoring.validation import validate_observations
 from scoring.rubric import (
     RUBRIC_FILE, RubricError, band_index, input_score, load_rubric, parse_rubric, round_half_away, score_dimensions,
 )

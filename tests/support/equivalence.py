@@ -242,7 +242,7 @@ def _fetch_doc(f) -> dict:
 
 
 def _obs_doc(frame: pd.DataFrame) -> dict:
-    from scoring.models import OBSERVATION_COLUMNS
+    from scoring.observations import OBSERVATION_COLUMNS
 
     frame = frame[OBSERVATION_COLUMNS].astype(object)
     rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
