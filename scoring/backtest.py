@@ -19,7 +19,8 @@ from core.vocabulary import DIMENSIONS
 from scoring.metrics import compute_metrics
 from scoring.validation import validate_observations
 from scoring.refresh import _roles, assemble_evidence, evidence_totals
-from scoring.rubric import Rubric, load_rubric, score_dimensions
+from scoring.dimensions import score_dimensions
+from scoring.rubric import Rubric, load_rubric
 
 
 @dataclass

@@ -7,7 +7,7 @@ index, a different CPI), and the dimension is *recomputed* from the rest - an ac
 answered 200 rebuilt a role's Job Posting Trends from the sector index alone and dropped a role
 from Green to Yellow. So the refresh asks, per role and rubric input, "did a request this input
 reads fail tonight?" and marks such metrics `request_failed`; the rubric then carries the whole
-dimension (`scoring.rubric`), naming the failed input in its status.
+dimension (`scoring.dimensions`), naming the failed input in its status.
 
 Which requests an input reads is said once per source, from the request's own context (what the
 source's `requests_for` put there) and the role's lookup keys; a source without such a rule
@@ -92,16 +92,14 @@ def _reads(req: Request, role) -> set[str]:
     if req.source == "indeed":
         if not mine:
             return set()
-        metric = registry.by_request_kind("indeed").get(str(ctx.get("kind")))
+        metrics = registry.by_request_kind("indeed").get(str(ctx.get("kind")))
         countries = _upper(country_code(c) for c in ctx.get("countries") or ())
         ours = not countries or country_code(role.country) in countries or _serves_role(req, role)
         if not ours:
             return set()
-        if metric is None:  # a file the rule does not know: every Indeed input of the role
+        if metrics is None:  # a file the rule does not know: every Indeed input of the role
             return mine
-        if registry.output(metric).needs == "sectors" and not role.sectors:
-            return set()
-        return {metric}
+        return {m for m in metrics if registry.output(m).needs != "sectors" or role.sectors}
     if req.source == "bls":
         asked = _upper(ctx.get("series", ()))
         # a batch naming no series may hold anyone's

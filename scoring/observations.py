@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from scrapers.base import DATE_COLUMNS, OBSERVATION_KINDS
+from scrapers.base import OBSERVATION_KINDS
 
 # --- vocabularies (ARCHITECTURE.md "Observations") ------------------------------------------
 #: the observation columns in order, as scrapers.base declares them (a list: frames are indexed with it)

@@ -4,7 +4,6 @@ sample size the claims; lineage every claim."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from scoring.metrics.family import Family, Output

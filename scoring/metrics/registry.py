@@ -39,9 +39,13 @@ def reading(source: str) -> tuple[str, ...]:
     return tuple(m for m, (_, o) in OUTPUTS.items() if o.source == source)
 
 
-def by_request_kind(source: str) -> dict[str, str]:
-    """A source's request kind (its files' `kind` context) -> the metric that reads it."""
-    return {o.request_kind: m for m, (_, o) in OUTPUTS.items() if o.source == source and o.request_kind}
+def by_request_kind(source: str) -> dict[str, tuple[str, ...]]:
+    """A source's request kind (its files' `kind` context) -> the metrics that read it."""
+    out: dict[str, tuple[str, ...]] = {}
+    for m, (_, o) in OUTPUTS.items():
+        if o.source == source and o.request_kind:
+            out[o.request_kind] = out.get(o.request_kind, ()) + (m,)
+    return out
 
 
 def deflated() -> dict[str, str | None]:
