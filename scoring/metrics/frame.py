@@ -117,10 +117,21 @@ def _encoded(column: pd.Series, day: bool) -> pd.Series:
     return pd.Series([distinct[v] for v in text], index=column.index, dtype=object)
 
 
+def _entry(r) -> str:
+    def text(v):
+        return None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) else str(v)
+    def day(v):
+        return None if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+    return json.dumps({c: day(getattr(r, c)) if c.startswith("period_") else text(getattr(r, c)) for c in _LINEAGE},
+                      sort_keys=True)
+
+
 def lineage_entries(rows: pd.DataFrame) -> np.ndarray:
     """Each observation's lineage entry as JSON text, as json.dumps(entry, sort_keys=True) gives it."""
     if len(rows) == 0:
         return np.empty(0, dtype=object)
+    if len(rows) <= 32:  # a few rows (a series' two dates, a CPI window): cheaper one by one
+        return np.asarray([_entry(r) for r in rows[list(_LINEAGE)].itertuples(index=False)], dtype=object)
     out = pd.Series("{", index=rows.index, dtype=object)
     for i, col in enumerate(_LINEAGE):
         out = out + ("" if i == 0 else ", ") + f'"{col}": ' + _encoded(rows[col], col.startswith("period_"))

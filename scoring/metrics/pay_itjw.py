@@ -42,13 +42,20 @@ def _quoted(obs: pd.DataFrame, roles: pd.DataFrame, keyed: pd.DataFrame) -> tupl
         return {}, {}
     own = role_rows(obs, roles, "salaries_quoted")
     own = own[own["value"].notna()]
-    counts = {(k[0], k[1], k[2]): float(v) for k, v in
-              own.groupby(["_role", "series_key", "period_end"], sort=False)["value"].last().items()}
+    # keyed by (role, series_key, period_end in ns): plain tuples, built without pandas per row
+    counts = dict(zip(zip(own["_role"].tolist(), own["series_key"].tolist(), _ns(own["period_end"])),
+                      own["value"].astype(float).tolist()))  # the last count given wins
     every = rows_of(obs, "itjobswatch", "salaries_quoted")
     wanted = set(keyed["now_series_key"].dropna()) | set(keyed["prior_series_key"].dropna())
     every = every[every["series_key"].isin(wanted)]
-    entries = every.assign(_entry=lineage_entries(every)).groupby(["series_key", "period_end"], sort=False)["_entry"]
-    return counts, {k: list(v) for k, v in entries.agg(list).items()}
+    shared: dict[tuple, list[str]] = {}
+    for key, end, entry in zip(every["series_key"].tolist(), _ns(every["period_end"]), lineage_entries(every)):
+        shared.setdefault((key, end), []).append(entry)
+    return counts, shared
+
+
+def _ns(column: pd.Series) -> list[int]:
+    return column.to_numpy("datetime64[ns]").astype("int64").tolist()
 
 
 def _nominal(r, spec, quoted: dict, shared: dict) -> tuple[dict, tuple]:
@@ -60,11 +67,12 @@ def _nominal(r, spec, quoted: dict, shared: dict) -> tuple[dict, tuple]:
     if pd.isna(r.prior_period_end):
         return row(NOMINAL, UNIT, "insufficient_history", f"no salary period a year before {iso(observed)}",
                    observed_to=observed, lineage=lineage_json([r.now_entry])), window
-    n_now = quoted.get((r.Index, r.now_series_key, r.now_period_end))
-    n_prior = quoted.get((r.Index, r.prior_series_key, r.prior_period_end))
+    now_end, prior_end = r.now_period_end.value, r.prior_period_end.value
+    n_now = quoted.get((r.Index, r.now_series_key, now_end))
+    n_prior = quoted.get((r.Index, r.prior_series_key, prior_end))
     # every salaries-quoted row of the two periods' series (any slug)
     sq = [e for k in dict.fromkeys([r.now_series_key, r.prior_series_key])
-          for end in (r.now_period_end, r.prior_period_end) for e in shared.get((k, end), [])]
+          for end in (now_end, prior_end) for e in shared.get((k, end), [])]
     lineage = lineage_json([r.now_entry, r.prior_entry, *sq])
     a, b = r.now_value, r.prior_value
     known = [n for n in (n_now, n_prior) if n is not None]
