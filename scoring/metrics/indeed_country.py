@@ -13,7 +13,7 @@ from scoring.metrics.indeed_levels import NO_KEY, Levels
 WAGES, AI_SHARE = "posted_wage_growth", "ai_share_pp_change"
 
 
-def _by_country(roles: pd.DataFrame, name: str, unit: str, one) -> pd.DataFrame:
+def by_country(roles: pd.DataFrame, name: str, unit: str, one) -> pd.DataFrame:
     keyed = roles["country"].notna()
     per = frame([{"key": c, **one(c)} for c in pd.unique(roles.loc[keyed, "country"])], keyed=True)
     parts = [constant(roles, ~keyed, [row(name, unit, "no_lookup_key", NO_KEY)]), broadcast(roles[keyed], "country", per)]
@@ -41,7 +41,7 @@ def posted_wages(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, ru
                    observed_to=last["period_end"], inputs={"country": country, "month": month, "value": value},
                    lineage=lineage_json(lineage_entries(rows.iloc[[-1]])))
 
-    return _by_country(roles, WAGES, unit, one)
+    return by_country(roles, WAGES, unit, one)
 
 
 def ai_share(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric, levels=None) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def ai_share(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric
                    inputs={"country": country, "date": iso(res["date"]), "now_pct": res["now"],
                            "year_earlier_date": iso(res["prior_date"]), "year_earlier_pct": res["year_earlier"]})
 
-    return _by_country(roles, AI_SHARE, unit, one)
+    return by_country(roles, AI_SHARE, unit, one)
 
 
 WAGES_FAMILY = Family(name="posted_wages", key="indeed", comparison="newest published YoY",
