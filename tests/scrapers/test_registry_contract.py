@@ -120,7 +120,8 @@ def test_source_parse_needs_no_flags_on_the_ons_sample():
 def test_observations_of_the_new_sources_pass_scoring_validation():
     from datetime import UTC, datetime
 
-    from scoring.models import SOURCE_MODELS, coerce_observations
+    from scoring.observations import SOURCE_MODELS
+    from scoring.validation import coerce_observations
     from scrapers.base import ParseContext
 
     for name, file in (("boards", "ashby_nelo_2025-10-28.json"),
