@@ -37,7 +37,7 @@ from website import stage_site
 
 MARKER = "PUBLISHED.json"
 #: The code that shapes the artefacts: an upgrade of any of it republishes.
-_PUBLISHING_CODE = ("warehouse/views.sql", "warehouse/publish.py", "warehouse/lineage.py", "warehouse/queries.py",
+_PUBLISHING_CODE = ("warehouse/views.sql", "warehouse/publish.py", "warehouse/lineage.py", "warehouse/queries/*",
                     "website/*", "flows/steps/publish.py")
 
 

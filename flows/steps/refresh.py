@@ -25,7 +25,7 @@ from warehouse.store import write
 
 #: the code a refresh's result depends on (besides its data): an upgrade recomputes
 #: (`**`: the metric families live in scoring/metrics/)
-_REFRESH_CODE = ("scoring/**/*.py", "scoring/*.toml", "flows/steps/refresh.py", "warehouse/queries.py",
+_REFRESH_CODE = ("scoring/**/*.py", "scoring/*.toml", "flows/steps/refresh.py", "warehouse/queries/*.py",
                  "core/catalogue.py")
 
 

@@ -44,7 +44,7 @@ def test_every_source_declares_its_vocabulary():
 
 
 def test_observation_vocabulary_and_models_come_from_the_registry():
-    from scoring import models
+    from scoring import observations as models
 
     assert models.SOURCES == tuple(SOURCES)
     assert models.SOURCE_METRICS == registry.metric_vocabulary()

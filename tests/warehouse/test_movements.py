@@ -87,8 +87,8 @@ def test_a_new_method_or_rubric_version_is_a_method_change_and_refreshed_data_is
 
 def test_the_attribution_is_one_sql_statement_over_all_roles():
     """Set-based: the movements read is one statement (no per-role loop in Python)."""
-    sql = (REPO_ROOT / "warehouse" / "movements.sql").read_text()
+    sql = (REPO_ROOT / "warehouse" / "queries" / "movements.sql").read_text()
     assert "ASOF LEFT JOIN" in sql and sql.count("({pairs})") == 1
-    source = (REPO_ROOT / "warehouse" / "queries.py").read_text()
+    source = (REPO_ROOT / "warehouse" / "queries" / "site.py").read_text()
     body = source[source.index("def score_movements("):source.index("# ---", source.index("def score_movements("))]
     assert not re.search(r"^\s+for\b", body, re.M) and body.count("con.execute(") == 2
