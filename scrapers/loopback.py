@@ -89,6 +89,12 @@ def sample_base_urls(base_url: str, layout: Mapping[str, Mapping[str, Any]] | No
             out[source] = f"{base_url}/{source}{next(iter(routes))}"
         else:
             out[source] = f"{base_url}/{source}"
+    # A registered web source the layout leaves out is asked of the loopback server too (and gets
+    # a 404): left at its real base URL, a demo or test night would reach the real host. (A source
+    # with no hosts reads local files, e.g. the catalogue's claims.)
+    for name, source in sources.items():
+        if source.hosts:
+            out.setdefault(name, f"{base_url}/{name}")
     return out
 
 

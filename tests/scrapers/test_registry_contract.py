@@ -137,3 +137,11 @@ def test_observations_of_the_new_sources_pass_scoring_validation():
     bad.loc[bad.index[0], "value"] = -5.0  # a CPI index below its declared band
     with pytest.raises(Exception, match="declared_value_bands"):
         SOURCE_MODELS["ons"].validate(coerce_observations(bad), lazy=True)
+
+
+def test_a_source_the_layout_leaves_out_is_still_pointed_at_the_loopback_server():
+    """Never at its real host: a demo or test night with a partial layout stays on 127.0.0.1."""
+    urls = sample_base_urls("http://127.0.0.1:9", {"fred": {"/graph/fredgraph.csv": "fred/x.csv"}})
+    assert set(urls) == {name for name, source in SOURCES.items() if source.hosts} and "claims" not in urls
+    assert all(url.startswith("http://127.0.0.1:9/") for url in urls.values())
+    assert urls["ons"] == "http://127.0.0.1:9/ons"
