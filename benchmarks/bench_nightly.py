@@ -136,12 +136,13 @@ def _sequential(sim, catalogue_dir: Path, as_of: date, config: Path) -> dict[str
     from core.catalogue import load_catalogue
     from core.settings import load_settings
     from scrapers.gather import build_requests
-    from scrapers.registry import SOURCES
+    from scrapers.registry import SOURCES, catalogue_options
 
     settings = load_settings(config)
     catalogue = load_catalogue(catalogue_dir)
     options = {name: dict(table) for name, table in settings.sources.items()}
-    options.setdefault("claims", {})["path"] = str(catalogue_dir / "expert-claims.yaml")
+    for name, files in catalogue_options(catalogue_dir).items():  # claims, the boards watch-list
+        options.setdefault(name, {}).update(files)
     reqs = build_requests(list(SOURCES.values()), [r.lookup_keys() for r in catalogue], sim.base_urls(), options,
                           today=as_of)
     web = [(r.source, r.method, r.url, r.json, dict(r.context)) for r in reqs if r.url.startswith("http")]
@@ -157,7 +158,8 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
     from sim.simserver import HOSTS, scaled_intervals
 
     intervals = scaled_intervals(scale)
-    latency = {h: REAL_LATENCY[h] * (scale if latency_scale is None else latency_scale) for h in HOSTS}
+    # a source's own double's hosts (the ATS APIs, ONS) get the fred-like default latency
+    latency = {h: REAL_LATENCY.get(h, 0.2) * (scale if latency_scale is None else latency_scale) for h in HOSTS}
     own_work = work is None
     work = Path(work or tempfile.mkdtemp(prefix="jobzone-bench-nightly-"))
     try:

@@ -61,7 +61,7 @@ def gather_tonight(roles: list, as_of: date, home_raw: Path) -> list:
     with SimServer(roles, as_of=as_of) as sim:
         http = HttpSettings(user_agent="jobzone/0.1 (+benchmark setup)", rate_limits={}, default_interval=0.0,
                             retries=1, backoff_factor=0.01)
-        options = {"fred": {"series": ["CPIAUCSL", "AHETPI", "JTSJOL"]}}
+        options = {"fred": {"series": ["CPIAUCSL", "AHETPI", "JTSJOL"]}, **sim.source_options()}
         reqs = build_requests(sources, [r.lookup_keys() for r in roles], sim.base_urls(), options, today=as_of)
         by_host: dict[str, list] = {}
         for req in reqs:

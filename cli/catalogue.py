@@ -67,7 +67,7 @@ def source_parse(
     from datetime import datetime, timezone
 
     from scrapers.base import ParseContext, ScraperError
-    from scrapers.registry import get_source
+    from scrapers.registry import get_source, sniff
 
     try:
         src = get_source(source)
@@ -82,6 +82,8 @@ def source_parse(
         if not sep:
             raise JobzoneError(f"--context {item!r}: expected key=value")
         extra[key] = value.split(",") if "," in value else value
+    # what the file says about itself (a series id in its header, a board in its job URLs); flags win
+    extra = {**sniff(src.name, body, file.name), **extra}
     ctx = ParseContext(url=url or str(file), source=src.name, fetched_at=datetime.now(timezone.utc), extra=extra)
     try:
         frame = src.parse(body, ctx)

@@ -24,6 +24,9 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from core.errors import JobzoneError, NightInterrupted
+# Importing the scrapers hands every source's catalogue lookup keys down to core.catalogue
+# (scrapers/registry.py): each command that loads the role files needs the full role model.
+import scrapers  # noqa: E402,F401
 from core.paths import Home
 
 #: set to show the traceback of an unexpected error after its one-line message

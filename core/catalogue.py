@@ -8,10 +8,12 @@ import os
 import stat
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 
 from core.errors import CatalogueError
 from core.paths import REPO_ROOT
@@ -65,23 +67,55 @@ class CitedValue(Strict):
     as_of: date | None = None
 
 
-class ItJobsWatchKey(Strict):
-    slug: str
-    kind: Literal["permanent", "contract"] = "permanent"
-
-
-class IndeedKey(Strict):
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    sectors: list[str] = []
-
-
 class Lookup(Strict):
-    itjobswatch: ItJobsWatchKey | None = None
-    indeed: IndeedKey | None = None
-    bls_series: list[str] = []
-    cpi_series: str | None = None
-    layoff_industries: list[str] = []
-    warn_companies: list[str] = []
+    """A role's per-source lookup keys.
+
+    Declared empty here: each source package declares the keys it reads (`Source.lookup`) and
+    `scrapers/registry.py` hands them down through `declare_lookup` (core sits below the
+    scrapers, so it cannot import them). Unknown keys still fail by name (`extra="forbid"`).
+    """
+
+
+_DECLARED_LOOKUP: dict[str, str] = {}  # key -> the source that declared it
+
+
+def declare_lookup(source: str, fields: Mapping[str, tuple[Any, Any]]) -> None:
+    """Add one source's lookup keys (`{key: (annotation, default)}`) to `Lookup`, then rebuild `Role`.
+
+    Idempotent for the same source (a reload of the registry); a key another source already
+    declared is refused, so two sources can never read one key two ways.
+    """
+    added = False
+    for key, (annotation, default) in fields.items():
+        owner = _DECLARED_LOOKUP.get(key)
+        if owner is not None and owner != source:
+            raise CatalogueError(f"lookup key {key!r} of source {source!r} is already declared by {owner!r}")
+        if owner == source:
+            continue
+        # pydantic has no public API for adding a field to a built model; extending its field
+        # table and forcing a rebuild keeps the one class every floor imports (`Lookup`) whole.
+        Lookup.__pydantic_fields__[key] = FieldInfo.from_annotated_attribute(annotation, default)
+        Lookup.__annotations__[key] = annotation
+        _DECLARED_LOOKUP[key] = source
+        added = True
+    if added:
+        Lookup.model_rebuild(force=True)
+        for model in (Role, *_role_subclasses()):
+            model.model_rebuild(force=True)
+
+
+def declared_lookup_keys() -> dict[str, str]:
+    """Every declared lookup key and the source it belongs to."""
+    return dict(_DECLARED_LOOKUP)
+
+
+def _role_subclasses() -> list[type]:
+    out, todo = [], list(Role.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
 
 
 class Published(Strict):
@@ -105,7 +139,7 @@ class Role(Strict):
     seniority: str
     soc: list[str] = []
     geography: str = "UK"
-    lookup: Lookup = Lookup()
+    lookup: Lookup = Field(default_factory=Lookup)
     tasks: list[Task] = []
     task_resistance: CitedValue | None = None
     barriers: dict[Literal[*BARRIERS], Barrier] = {}  # type: ignore[valid-type]
@@ -307,6 +341,9 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Cat
     does not stop the night for every other role; the skipped role's history stands.
     """
     directory = Path(directory or DEFAULT_CATALOGUE_DIR)
+    if not _DECLARED_LOOKUP:
+        raise CatalogueError("no source has declared its lookup keys yet: import scrapers (its registry hands "
+                             "them down) before loading the catalogue")
     files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith(("_", "expert-claims")))
     if not files:
         raise CatalogueError(f"{directory}: no role files (*.yaml)")

@@ -16,10 +16,11 @@ from typing import Callable
 import pandas as pd
 
 from core.vocabulary import DIMENSIONS
-from scoring.metrics import ObservationIndex, compute_metrics
-from scoring.models import validate_observations
+from scoring.metrics import compute_metrics
+from scoring.validation import validate_observations
 from scoring.refresh import _roles, assemble_evidence, evidence_totals
-from scoring.rubric import Rubric, load_rubric, score_dimensions
+from scoring.dimensions import score_dimensions
+from scoring.rubric import Rubric, load_rubric
 
 
 @dataclass
@@ -63,12 +64,11 @@ def backtest(observations_history: pd.DataFrame, roles, rubric: Rubric | None, s
     aijri = aijri or _default_aijri()
     roles = _roles(roles)
     good, _ = validate_observations(observations_history, run_id, per_fetch=False)  # invalid history rows never replay
-    obs = ObservationIndex(good)
     dates = pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq=f"{step_days}D")
     prev = previous
     path_rows, evidence_frames = [], []
     for as_of in dates:
-        metrics = compute_metrics(obs, roles, as_of, rubric, validated=True, validate_output=False)
+        metrics = compute_metrics(good, roles, as_of, rubric, validated=True, validate_output=False)
         scores = score_dimensions(metrics, rubric, as_of, validate=False)
         evidence = assemble_evidence(scores, roles, prev, as_of, validate=False)
         totals = evidence_totals(evidence, roles).set_index("role_id")

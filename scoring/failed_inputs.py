@@ -7,13 +7,14 @@ index, a different CPI), and the dimension is *recomputed* from the rest - an ac
 answered 200 rebuilt a role's Job Posting Trends from the sector index alone and dropped a role
 from Green to Yellow. So the refresh asks, per role and rubric input, "did a request this input
 reads fail tonight?" and marks such metrics `request_failed`; the rubric then carries the whole
-dimension (`scoring.rubric`), naming the failed input in its status.
+dimension (`scoring.dimensions`), naming the failed input in its status.
 
 Which requests an input reads is said once per source, from the request's own context (what the
 source's `requests_for` put there) and the role's lookup keys; a source without such a rule
-counts, conservatively, as read by every input that reads that source (`metrics._READS`), for
-every role. Pure: no warehouse, no clock. One pass over the catalogue, and only on a night with
-a failed request.
+counts, conservatively, as read by every input that reads that source (`registry.reading`), for
+every role. The metric names come from the metric families' declarations
+(`scoring.metrics.registry`: each output's source, request kind, lookup key and CPI deflation).
+Pure: no warehouse, no clock. One pass over the catalogue, and only on a night with a failed request.
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ from typing import Any
 import pandas as pd
 
 from core.geography import country_code
-from scoring.metrics import _READS, RoleSpec, _cpi_candidates, _norm_slug, role_specs
+from scoring.metrics import registry
+from scoring.metrics.cpi import candidates
+from scoring.metrics.frame import norm_slug, role_keys
 from scoring.rubric import Rubric
 from scrapers.http import FAILED_OUTCOMES
 
 #: the status a metric gets when a request it reads failed tonight
 REQUEST_FAILED = "request_failed"
 
-_ITJW = ("postings_yoy_role", "salary_yoy_nominal_itjw", "salary_yoy_real_itjw")
-_OEWS = ("salary_yoy_nominal_oews", "salary_yoy_real_oews")
-_INDEED_KIND = {"aggregate": "postings_yoy_country", "sector": "postings_yoy_sector",
-                "ai_share": "ai_share_pp_change", "wage_growth": "posted_wage_growth"}
-#: the real-terms metrics and the geography whose CPI deflates them (see metrics._real_from_nominal)
-_REAL = {"salary_yoy_real_itjw": None, "salary_yoy_real_oews": "US"}  # None: the role's own geography
+#: whether a role holds the lookup key a metric's rows are selected by (`Family.key`)
+_HOLDS = {"itjobswatch": lambda r: isinstance(r.slug, str), "indeed": lambda r: isinstance(r.country, str),
+          "bls_series": lambda r: bool(r.bls_series), "layoff_industries": lambda r: bool(r.industries),
+          "role": lambda r: True}
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _upper(values: Iterable[Any]) -> set[str]:
     return {str(v).strip().upper() for v in values or ()}
 
 
-def _serves_role(req: Request, role: RoleSpec) -> bool:
+def _serves_role(req: Request, role) -> bool:
     """Whether the request names this role (by id), when its context lists role ids."""
     ids = req.context.get("role_ids")
     return bool(ids) and role.role_id in ids
@@ -81,41 +82,37 @@ def _cpi_series(req: Request) -> set[str]:
     return set()
 
 
-def _reads(req: Request, role: RoleSpec) -> set[str]:
-    """The rubric inputs of `role` that read a shared request (a file or a batch several roles
-    read; IT Jobs Watch pages are `_PageIndex`'s, CPI deflators `_deflator_reads`')."""
-    lk, ctx = role.lookup, req.context
+def _reads(req: Request, role) -> set[str]:
+    """The rubric inputs of `role` (a `role_keys` row) that read a shared request (a file or a batch
+    several roles read; IT Jobs Watch pages are `_PageIndex`'s, CPI deflators `_deflator_reads`')."""
+    ctx = req.context
+    mine = {m for m in registry.reading(req.source) if _HOLDS[registry.key_of(m)](role)}
     if req.source == "itjobswatch":  # a page request naming no page: every role with a page
-        return set(_ITJW) if lk.itjobswatch is not None else set()
+        return mine
     if req.source == "indeed":
-        if lk.indeed is None:
+        if not mine:
             return set()
-        metric = _INDEED_KIND.get(str(ctx.get("kind")))
+        metrics = registry.by_request_kind("indeed").get(str(ctx.get("kind")))
         countries = _upper(country_code(c) for c in ctx.get("countries") or ())
-        ours = not countries or country_code(lk.indeed.country) in countries or _serves_role(req, role)
+        ours = not countries or country_code(role.country) in countries or _serves_role(req, role)
         if not ours:
             return set()
-        if metric is None:  # a file the rule does not know: every Indeed input of the role
-            return {m for m, (s, _) in _READS.items() if s == "indeed"}
-        if metric == "postings_yoy_sector" and not lk.indeed.sectors:
-            return set()
-        return {metric}
+        if metrics is None:  # a file the rule does not know: every Indeed input of the role
+            return mine
+        return {m for m in metrics if registry.output(m).needs != "sectors" or role.sectors}
     if req.source == "bls":
         asked = _upper(ctx.get("series", ()))
-        return set(_OEWS) if not asked or asked & _upper(lk.bls_series) else set()
-    if req.source == "fred":
-        return set()  # FRED feeds scores only as a CPI deflator
+        # a batch naming no series may hold anyone's
+        return set(registry.reading("bls")) if not asked else mine if asked & _upper(role.bls_series) else set()
     if req.source == "layoffs":
-        if not lk.layoff_industries:
-            return set()
         named = {str(i).casefold() for i in ctx.get("role_industries") or ()}
-        mine = {str(i).casefold() for i in lk.layoff_industries}
-        return {"layoff_headcount_change", "layoff_events_change"} if not named or named & mine else set()
-    # claims (one file for every role) and any source without a rule of its own above
-    return {m for m, (s, _) in _READS.items() if s == req.source}
+        return mine if not named or named & {str(i).casefold() for i in role.industries} else set()
+    # claims (one file for every role), FRED (read only as a CPI deflator: none) and any source
+    # without a rule of its own above
+    return set(registry.reading(req.source))
 
 
-def _deflator_reads(role: RoleSpec, rubric: Rubric, failed_cpi: Mapping[str, Request],
+def _deflator_reads(role, rubric: Rubric, failed_cpi: Mapping[str, Request],
                     answered_cpi: set[str]) -> dict[str, Request]:
     """Real-terms inputs whose CPI tonight would have come from a failed request.
 
@@ -123,12 +120,10 @@ def _deflator_reads(role: RoleSpec, rubric: Rubric, failed_cpi: Mapping[str, Req
     decides the deflator unless a candidate before it answered tonight (then it was never used).
     """
     out: dict[str, Request] = {}
-    for metric, geo in _REAL.items():
-        if metric == "salary_yoy_real_itjw" and role.lookup.itjobswatch is None:
+    for metric, geo in registry.deflated().items():
+        if not _HOLDS[registry.key_of(metric)](role):
             continue
-        if metric == "salary_yoy_real_oews" and not role.lookup.bls_series:
-            continue
-        for series in _cpi_candidates(role, geo or role.geography, rubric):
+        for series in candidates(role.cpi_series, role.geography, geo or role.geography, rubric):
             if series in answered_cpi:
                 break
             if series in failed_cpi:
@@ -149,16 +144,15 @@ class _PageIndex:
         self.by_role: dict[str, Request] = {}
         for req in failed:
             if req.context.get("slug") is not None:
-                self.by_page.setdefault((_norm_slug(req.context["slug"]), req.context.get("kind")), req)
+                self.by_page.setdefault((norm_slug(req.context["slug"]), req.context.get("kind")), req)
             for rid in req.context.get("role_ids") or ():
                 self.by_role.setdefault(rid, req)
 
-    def find(self, role: RoleSpec) -> Request | None:
-        key = role.lookup.itjobswatch
-        if key is None:
+    def find(self, role) -> Request | None:
+        if not isinstance(role.slug, str):
             return None
-        slug = _norm_slug(key.slug)
-        return (self.by_page.get((slug, key.kind)) or self.by_page.get((slug, None))
+        slug = norm_slug(role.slug)
+        return (self.by_page.get((slug, role.kind)) or self.by_page.get((slug, None))
                 or self.by_role.get(role.role_id))
 
 
@@ -183,11 +177,12 @@ def failed_inputs(requests: Sequence[Request | Mapping[str, Any]] | None, roles,
     answered_cpi = {s for r in reqs if not r.failed for s in _cpi_series(r)}
     wanted = set(rubric.metrics())
     out: list[dict] = []
-    for role in role_specs(roles):
+    pages_read = registry.reading("itjobswatch")
+    for role in role_keys(roles).itertuples(index=False):
         hits: dict[str, Request] = {}
         own_page = pages.find(role)
         if own_page is not None:
-            hits.update(dict.fromkeys(_ITJW, own_page))
+            hits.update(dict.fromkeys(pages_read, own_page))
         for req in shared:
             for metric in _reads(req, role):
                 hits.setdefault(metric, req)

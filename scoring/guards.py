@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from scoring.models import empty_observations, empty_quarantine, quarantine_rows
+from scoring.validation import empty_observations, empty_quarantine, quarantine_rows
 from scoring.rubric import Rubric
 
 def _with_pos(df: pd.DataFrame) -> pd.DataFrame:
@@ -213,7 +213,7 @@ def plausibility(obs_new: pd.DataFrame, obs_history: pd.DataFrame | None, rubric
                  held_back: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split schema-valid observations into (plausible, quarantine) against the held history.
 
-    Both frames must already be validated (`scoring.models.validate_observations`). With
+    Both frames must already be validated (`scoring.validation.validate_observations`). With
     `as_of` (the night), rows dated beyond it are rejected (`future_period`) and held rows
     dated beyond it are no reference for anything: a future-dated row stored before this check
     existed must not make every correct row of its series look like dates running backwards.

@@ -36,9 +36,10 @@ from core.vocabulary import DIMENSIONS
 from scoring.failed_inputs import Request, failed_inputs, mark_failed
 from scoring.guards import plausibility
 from scoring.metrics import compute_metrics
-from scoring.models import (SCORE_MAX, SCORE_MIN, DimensionScores, EvidenceScores, PreviousEvidence,
-                            coerce_observations, empty_observations, empty_quarantine, validate_observations)
-from scoring.rubric import Rubric, fmt_score, load_rubric, score_dimensions
+from scoring.models import SCORE_MAX, SCORE_MIN, DimensionScores, EvidenceScores, PreviousEvidence
+from scoring.validation import coerce_observations, empty_observations, empty_quarantine, validate_observations
+from scoring.dimensions import score_dimensions
+from scoring.rubric import Rubric, fmt_score, load_rubric
 
 EVIDENCE_COLUMNS = list(EvidenceScores.to_schema().columns)
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,10 @@ OBSERVATION_COLUMNS: tuple[str, ...] = tuple(OBSERVATION_KINDS)
 STR_COLUMNS: tuple[str, ...] = tuple(c for c, kind in OBSERVATION_KINDS.items() if kind == "str")
 DATE_COLUMNS: tuple[str, ...] = tuple(c for c, kind in OBSERVATION_KINDS.items() if kind == "date")
 FLOAT_COLUMNS: tuple[str, ...] = tuple(c for c, kind in OBSERVATION_KINDS.items() if kind == "float")
+
+#: Units every source may use; a source adds its own in ``Source.units``.
+UNITS: tuple[str, ...] = ("count", "GBP/year", "GBP/day", "USD/year", "index", "pct", "fraction", "rank",
+                          "direction", "USD/hour", "GBP/hour")
 
 #: Body keys that are secrets: kept out of request keys, reprs and logs.
 SECRET_BODY_KEYS = frozenset({"registrationkey", "api_key", "app_key"})
@@ -133,6 +138,37 @@ Parser = Callable[[bytes, ParseContext], pd.DataFrame]
 
 
 @dataclass(frozen=True)
+class SimRequest:
+    """One GET the simulator (`sim/`) asks a source's double to answer."""
+
+    host: str  #: the real host impersonated (a key of `Source.hosts`)
+    path: str  #: path and query as requested (a loopback prefix such as ``/<ats>`` may lead)
+    lookups: Sequence[Mapping[str, Any]]  #: the simulated catalogue's `Role.lookup_keys()`
+    as_of: date  #: the world date
+    seed: int
+    epoch: int  #: bumped to change numbers without moving the date
+    faults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  #: content fault kind -> params
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """How the simulator impersonates a source, declared beside it (the package knows its formats).
+
+    ``respond`` answers one GET (None = 404); ``paths`` lists every GET path per real host (the
+    simulator warms them); ``lookup(i, title, rng)`` gives synthetic role ``i`` its lookup keys for
+    this source; ``files(lookups, seed)`` the catalogue files it needs (relative path -> text);
+    ``options(host_urls)`` the source options of a run against the simulated hosts (real host ->
+    loopback base URL). Content faults the double understands: see each package's ``simulated.py``.
+    """
+
+    respond: Callable[[SimRequest], tuple[bytes, str] | None]
+    paths: Callable[[Sequence[Mapping[str, Any]], int], dict[str, list[str]]]
+    lookup: Callable[[int, str, Any], dict[str, Any]] | None = None
+    files: Callable[[Sequence[Mapping[str, Any]], int], dict[str, str]] | None = None
+    options: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """Descriptor every source package exports as ``SOURCE``.
 
@@ -154,6 +190,29 @@ class Source:
     credit_line: str = ""
     licence_url: str = ""
     aliases: tuple[str, ...] = ()
+    #: the role-file ``lookup:`` keys this source reads: ``{key: (annotation, default)}``
+    #: (handed down to ``core.catalogue.Lookup`` by the registry)
+    lookup: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: the observation vocabulary: metric -> allowed units (None: any known unit)
+    metrics: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    #: an open family of metrics (BLS ``oews_*``), as a regex over the whole metric name
+    metric_pattern: str | None = None
+    #: value bands checked for every row of a metric: metric -> (lo, hi, must_be_integer)
+    bands: Mapping[str, tuple[float, float, bool]] = field(default_factory=dict)
+    #: units beyond the shared ones (scrapers.base.UNITS)
+    units: tuple[str, ...] = ()
+    #: real host -> (seconds between requests, seconds a checked URL stays fresh)
+    hosts: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: the package's sample directory (``layout.toml``, ``NOTICE.md``, the real payload copies)
+    samples: Path | None = None
+    #: the base URL is the full location of one file (not a prefix of paths)
+    base_is_location: bool = False
+    #: option key -> a file in the catalogue directory handed to ``requests_for`` as that option
+    catalogue_files: Mapping[str, str] = field(default_factory=dict)
+    #: what a saved file says about itself: ``sniff(body, filename) -> parse context``
+    sniff: Callable[[bytes, str], Mapping[str, Any]] | None = None
+    #: the source's double for the simulator (`sim/`): hosts, payloads, synthetic catalogue keys
+    simulation: Simulation | None = None
 
 
 # --------------------------------------------------------------------------- observations

@@ -31,16 +31,11 @@ class HttpSettings:
     #: cap on a server's Retry-After so one 429 cannot stall the night
     retry_after_max: int = 120
     #: minimum seconds between requests to one host; keys are host names (suffix match)
-    rate_limits: dict[str, float] = field(default_factory=lambda: {
-        "www.itjobswatch.co.uk": 2.0,
-        "api.bls.gov": 1.0,
-        "fred.stlouisfed.org": 1.0,
-        "raw.githubusercontent.com": 0.5,
-    })
+    rate_limits: dict[str, float] = field(default_factory=lambda: declared_politeness()[0])
     default_interval: float = 1.0
     #: do not ask a host again about a URL checked less than this many seconds ago (host -> s):
     #: a rerun of the same night (after a crash, say) costs the source nothing
-    recheck_after: dict[str, float] = field(default_factory=dict)
+    recheck_after: dict[str, float] = field(default_factory=lambda: declared_politeness()[1])
     max_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
     max_workers: int = 8
@@ -54,10 +49,10 @@ class HttpSettings:
         ``host_recheck_after`` = ``recheck_after``)."""
         known = {f.name for f in fields(cls)}
         values = dict(table)
-        if "host_intervals" in values:
-            values["rate_limits"] = {**values.get("rate_limits", {}), **values.pop("host_intervals")}
-        if "host_recheck_after" in values:
-            values["recheck_after"] = {**values.get("recheck_after", {}), **values.pop("host_recheck_after")}
+        # the sources' declared politeness first, the settings file's per-host values over it
+        intervals, recheck = declared_politeness()
+        values["rate_limits"] = {**intervals, **values.get("rate_limits", {}), **values.pop("host_intervals", {})}
+        values["recheck_after"] = {**recheck, **values.get("recheck_after", {}), **values.pop("host_recheck_after", {})}
         unknown = sorted(set(values) - known)
         if unknown:
             allowed = sorted(known | {"host_intervals", "host_recheck_after"})
@@ -84,6 +79,23 @@ class HttpSettings:
     def interval_for(self, host: str) -> float:
         """Seconds between requests to ``host`` (a netloc; exact key, then host name, then parent domain)."""
         return _per_host(self.rate_limits, host, self.default_interval)
+
+
+_DECLARED: tuple[dict[str, float], dict[str, float]] = ({}, {})
+
+
+def declare_hosts(intervals: Mapping[str, float], recheck_after: Mapping[str, float]) -> None:
+    """The sources' own politeness per real host, handed down by `scrapers.registry` (which
+    imports every source package, so this module cannot import it)."""
+    _DECLARED[0].clear()
+    _DECLARED[0].update({k: float(v) for k, v in intervals.items()})
+    _DECLARED[1].clear()
+    _DECLARED[1].update({k: float(v) for k, v in recheck_after.items()})
+
+
+def declared_politeness() -> tuple[dict[str, float], dict[str, float]]:
+    """Copies of the declared (interval, recheck_after) per real host."""
+    return dict(_DECLARED[0]), dict(_DECLARED[1])
 
 
 def _per_host(table: Mapping[str, float], host: str, default: float) -> float:

@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 DEFAULT_LAYOUT = SAMPLES_DIR / "layout.toml"
-#: sources whose base URL is the full location of their single file
-LOCATION_SOURCES = frozenset({"layoffs", "warn"})
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -42,24 +40,61 @@ CONTENT_TYPES = {
 
 
 def load_layout(samples_dir: Path | str | None = None, layout: Path | str | None = None) -> dict[str, dict[str, Any]]:
-    """``{source: {real path: file or [files]}}`` from ``layout`` or ``<samples_dir>/layout.toml``."""
+    """``{source: {real path: file or [files]}}``: ``layout`` or ``<samples_dir>/layout.toml`` if
+    given, else the bundled layout plus every registered package's own ``samples/layout.toml``
+    (files there are absolute paths, so one server serves both)."""
     if layout is None:
         own = Path(samples_dir) / "layout.toml" if samples_dir is not None else None
-        layout = own if own is not None and own.is_file() else DEFAULT_LAYOUT
-    with open(layout, "rb") as fh:
-        return tomllib.load(fh)
+        if own is not None and own.is_file() and own.resolve() != DEFAULT_LAYOUT.resolve():
+            layout = own
+    if layout is not None:
+        with open(layout, "rb") as fh:
+            return tomllib.load(fh)
+    with open(DEFAULT_LAYOUT, "rb") as fh:
+        merged = tomllib.load(fh)
+    for source, directory in _registry().sample_dirs().items():
+        merged.update(package_layout(source, directory))
+    return merged
+
+
+def package_layout(source: str, directory: Path) -> dict[str, dict[str, Any]]:
+    """A package's ``samples/layout.toml`` (one table, ``[<source>]``), its files made absolute."""
+    with open(Path(directory) / "layout.toml", "rb") as fh:
+        table = tomllib.load(fh)
+    unknown = sorted(set(table) - {source})
+    if unknown:
+        raise ValueError(f"{directory}/layout.toml: tables {unknown}: a package lays out its own source only")
+
+    def absolute(target: Any) -> Any:
+        return [absolute(t) for t in target] if isinstance(target, list) else str((Path(directory) / target).resolve())
+
+    return {source: {path: absolute(target) for path, target in table.get(source, {}).items()}}
+
+
+def _registry():
+    # imported here: the registry imports every source, and a source may use this module in tests
+    from scrapers import registry
+
+    return registry
 
 
 def sample_base_urls(base_url: str, layout: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
     """The ``base_urls`` for ``gather`` that point every source at a loopback server."""
     layout = layout if layout is not None else load_layout()
+    sources = _registry().SOURCES
     base_url = base_url.rstrip("/")
     out: dict[str, str] = {}
     for source, routes in layout.items():
-        if source in LOCATION_SOURCES and routes:
+        if source in sources and sources[source].base_is_location and routes:
             out[source] = f"{base_url}/{source}{next(iter(routes))}"
         else:
             out[source] = f"{base_url}/{source}"
+    # A registered web source the layout leaves out is asked of the loopback server too (and gets
+    # a 404): left at its real base URL, a demo or test night would reach the real host. (A source
+    # with no hosts reads local files, e.g. the catalogue's claims.)
+    for name, source in sources.items():
+        if source.hosts:
+            out.setdefault(name, f"{base_url}/{name}")
     return out
 
 

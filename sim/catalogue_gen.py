@@ -13,6 +13,7 @@ industries are the real Indeed / layoffs.fyi ones so the parsers see familiar va
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -77,6 +78,9 @@ class SimRole:
     bls_series: tuple[str, ...]
     industries: tuple[str, ...]
     warn_companies: tuple[str, ...] = field(default=())
+    #: the keys of every source that brings its own double (`Source.simulation.lookup`), as JSON
+    #: text so the role stays hashable
+    extra: str = "{}"
 
     def lookup(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -85,6 +89,7 @@ class SimRole:
             "bls_series": list(self.bls_series),
             "layoff_industries": list(self.industries),
             "warn_companies": list(self.warn_companies),
+            **json.loads(self.extra),
         }
         return out
 
@@ -110,7 +115,31 @@ def sim_roles(n: int, seed: int = 0, *, contract_share: float = 0.2) -> list[Sim
             bls_series=(oews_series(i),),
             industries=tuple(r.sample(INDUSTRIES, r.choice((1, 2, 3)))),
             warn_companies=tuple(r.sample(WARN_COMPANIES, r.choice((0, 0, 1, 2)))),
+            extra=json.dumps(_declared_keys(i, role_title(i), seed), sort_keys=True),
         ))
+    return out
+
+
+def _declared_keys(i: int, title: str, seed: int) -> dict[str, Any]:
+    """Role i's keys for every registered source that declares how (`Source.simulation.lookup`)."""
+    from scrapers.registry import SOURCES
+
+    out: dict[str, Any] = {}
+    for name, source in SOURCES.items():
+        if source.simulation is not None and source.simulation.lookup is not None:
+            out.update(source.simulation.lookup(i, title, _rng(seed, name, i)))
+    return out
+
+
+def catalogue_files(roles: list[SimRole], seed: int = 0) -> dict[str, str]:
+    """The files the registered sources read from a catalogue directory (a watch-list, say)."""
+    from scrapers.registry import SOURCES
+
+    lookups = [role.lookup_keys() for role in roles]
+    out: dict[str, str] = {}
+    for source in SOURCES.values():
+        if source.simulation is not None and source.simulation.files is not None:
+            out.update(source.simulation.files(lookups, seed))
     return out
 
 
@@ -189,6 +218,9 @@ def write_catalogue(directory: str | Path, n: int, seed: int = 0, *, as_of: date
                          width=120)
         (directory / f"{role.id}.yaml").write_text(f"# Synthetic role (sim.catalogue_gen, seed {seed}).\n"
                                                    + text, encoding="utf-8")
+    for rel, text in catalogue_files(roles, seed).items():
+        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (directory / rel).write_text(text, encoding="utf-8")
     if claims:
         doc = claims_document(roles, seed, as_of)
         (directory / "expert-claims.yaml").write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120),

@@ -9,17 +9,27 @@ itjobswatch    www.itjobswatch.co.uk (current layout role pages)   itjobswatch
 github         raw.githubusercontent.com                           indeed, warn, layoffs
 bls            api.bls.gov (v2 POST)                               bls
 fred           fred.stlouisfed.org (fredgraph.csv)                 fred
+<real host>    each host a source's own double declares             boards (3 ATS APIs), ons
 =============  ===================================================  ==========================
 """
 
 from __future__ import annotations
 
-HOSTS = ("itjobswatch", "github", "bls", "fred")
+from scrapers.registry import SOURCES
+
+#: every source that brings its own double (`Source.simulation`, scrapers/README.md): one sim host
+#: per real host it declares, named by that host (boards: the three ATS APIs; ons)
+SIMULATED = {name: s for name, s in SOURCES.items() if s.simulation is not None}
+DOUBLE_HOSTS = tuple(dict.fromkeys(h for s in SIMULATED.values() for h in s.hosts))
+
+HOSTS = ("itjobswatch", "github", "bls", "fred", *DOUBLE_HOSTS)
 SOURCE_HOST = {"itjobswatch": "itjobswatch", "indeed": "github", "warn": "github", "layoffs": "github",
-               "bls": "bls", "fred": "fred"}
+               "bls": "bls", "fred": "fred", **{name: next(iter(s.hosts)) for name, s in SIMULATED.items()}}
 #: the real host each sim host stands for, and its interval in core/settings.toml
 REAL_HOSTS = {"itjobswatch": "www.itjobswatch.co.uk", "github": "raw.githubusercontent.com",
-              "bls": "api.bls.gov", "fred": "fred.stlouisfed.org"}
+              "bls": "api.bls.gov", "fred": "fred.stlouisfed.org", **{h: h for h in DOUBLE_HOSTS}}
+#: sim host -> the source whose double answers it
+DOUBLE_OF = {h: name for name, s in SIMULATED.items() for h in s.hosts}
 
 # ---- paths (IT Jobs Watch role pages come from the roles: `WorldRole.page_path`)
 INDEED_PREFIX = "/hiring-lab"

@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sim.hosts import FRED_SERIES, HOSTS, LAYOFFS_PATH, REAL_HOSTS, WARN_PATH
+from scrapers.registry import host_politeness
+from sim.hosts import FRED_SERIES, HOSTS, LAYOFFS_PATH, REAL_HOSTS, SIMULATED, WARN_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETTINGS = REPO_ROOT / "core" / "settings.toml"
@@ -58,6 +59,7 @@ def write_settings(path: str | Path, netlocs: Mapping[str, str], as_of: date, al
         "host_intervals": {netlocs[h]: chosen[h] for h in HOSTS},
     }
     if recheck is True:
+        shipped_recheck = {**host_politeness()[1], **shipped_recheck}  # the sources' own, then the file's
         http["host_recheck_after"] = {netlocs[h]: float(shipped_recheck[REAL_HOSTS[h]])
                                       for h in HOSTS if REAL_HOSTS[h] in shipped_recheck}
     elif recheck:
@@ -69,7 +71,9 @@ def write_settings(path: str | Path, netlocs: Mapping[str, str], as_of: date, al
     doc["sources"] = {**doc.get("sources", {}),
                       "fred": {"series": list(FRED_SERIES)},
                       "layoffs": {"location": github + LAYOFFS_PATH},
-                      "warn": {"location": github + WARN_PATH}}
+                      "warn": {"location": github + WARN_PATH},
+                      **{name: dict(src.simulation.options({h: f"http://{netlocs[h]}" for h in src.hosts}))
+                         for name, src in SIMULATED.items() if src.simulation.options is not None}}
     path = Path(path)
     path.write_text(dump_toml(doc), encoding="utf-8")
     return path
@@ -110,6 +114,6 @@ def scaled_intervals(scale: float) -> dict[str, float]:
     """The real hosts' intervals from core/settings.toml, multiplied by `scale`, per sim host."""
     with open(DEFAULT_SETTINGS, "rb") as fh:
         cfg = tomllib.load(fh)
-    table = cfg.get("http", {}).get("host_intervals", {})
+    table = {**host_politeness()[0], **cfg.get("http", {}).get("host_intervals", {})}
     default = float(cfg.get("http", {}).get("default_interval", 1.0))
     return {h: float(table.get(REAL_HOSTS[h], default)) * scale for h in HOSTS}

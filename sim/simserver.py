@@ -42,6 +42,8 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -54,7 +56,8 @@ from sim.host_server import serve
 from sim.host_state import Fault, Hit, HostState
 from sim.hosts import (BLS_CPI_SERIES, BLS_PATH, CONTENT_FAULTS, FAULT_KINDS, FRED_PATH, FRED_SERIES, HOSTS,
                        HUGE_BYTES, INDEED_PATHS, INDEED_PREFIX, LAYOFFS_PATH, REAL_HOSTS, ROBOTS_DEFAULT,
-                       SOURCE_HOST, TRANSPORT_FAULTS, WARN_PATH, XSS_PAYLOADS)
+                       SIMULATED, SOURCE_HOST, TRANSPORT_FAULTS, WARN_PATH, XSS_PAYLOADS)
+from scrapers.registry import catalogue_options
 from sim.run_settings import DEFAULT_SETTINGS, REPO_ROOT, dump_toml, scaled_intervals, write_settings
 from sim.world import SimWorld, WorldRole
 
@@ -91,6 +94,7 @@ class SimServer:
         self._cache: dict[tuple, tuple[bytes, str, str]] = {}
         self._cache_lock = threading.Lock()
         self.api_keys_seen = 0
+        self._files_dir: Path | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> SimServer:
@@ -100,6 +104,9 @@ class SimServer:
 
     def stop(self) -> None:
         self.stopping.set()
+        if self._files_dir is not None:
+            shutil.rmtree(self._files_dir, ignore_errors=True)
+            self._files_dir = None
         for state in self.hosts.values():
             if state.httpd is not None:
                 state.httpd.shutdown()
@@ -131,7 +138,34 @@ class SimServer:
             "layoffs": self.url("github", LAYOFFS_PATH),
             "bls": self.url("bls"),
             "fred": self.url("fred"),
+            # a source with a double: its first host (a several-host source such as boards also
+            # gets per-host bases through write_settings' [sources] options)
+            **{name: self.url(next(iter(s.hosts))) for name, s in SIMULATED.items()},
         }
+
+    def source_options(self) -> dict[str, dict[str, Any]]:
+        """Options for a direct `gather` against this simulator: each double's per-host bases and the
+        catalogue files its sources read (written once under a temporary directory)."""
+        if self._files_dir is None:
+            self._files_dir = Path(tempfile.mkdtemp(prefix="jobzone-sim-"))
+            for rel, text in self._catalogue_files().items():
+                (self._files_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                (self._files_dir / rel).write_text(text, encoding="utf-8")
+        out: dict[str, dict[str, Any]] = {}
+        for name, files in catalogue_options(self._files_dir).items():
+            if all(Path(p).exists() for p in files.values()):
+                out.setdefault(name, {}).update(files)
+        for name, src in SIMULATED.items():
+            if src.simulation.options is not None:
+                out.setdefault(name, {}).update(src.simulation.options({h: self.url(h) for h in src.hosts}))
+        return out
+
+    def _catalogue_files(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for src in SIMULATED.values():
+            if src.simulation.files is not None:
+                out.update(src.simulation.files(self.world.lookups, self.world.seed))
+        return out
 
     def host_of_netloc(self, netloc: str) -> str | None:
         return next((h for h in HOSTS if self.hosts[h].httpd is not None and self.netloc(h) == netloc), None)

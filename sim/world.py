@@ -58,7 +58,10 @@ class SimWorld:
     """Every source's view of a set of roles on one world date (deterministic in its state)."""
 
     def __init__(self, roles: Iterable[Any], as_of: date, seed: int = 0, history_days: int = 800) -> None:
+        roles = list(roles)
         self.roles = [world_role(r) for r in roles]
+        #: the catalogue's lookup keys as given (what a source's own double reads)
+        self.lookups = [dict(r.lookup_keys() if hasattr(r, "lookup_keys") else r) for r in roles]
         self.as_of = as_of
         self.seed = seed
         self.history_days = history_days

@@ -146,4 +146,5 @@ def night_banner(health: Mapping[str, Any] | None, carried: list[dict], not_refr
         sources.append({"id": s["source"], "name": names.get(s["source"], s["source"]),
                         "text": f"{s['failed']} of {s['requests']} request(s) failed" + (f": {bad}" if bad else "")})
     return {"as_of": health.get("as_of"), "status": health.get("status"), "run_id": health.get("run_id"),
-            "sources": sources, "carried": carried, "not_refreshed": not_refreshed}
+            "sources": sources, "carried": carried, "not_refreshed": not_refreshed,
+            "catalogue_errors": list(health.get("catalogue_errors") or [])}

@@ -22,7 +22,7 @@ from flows.steps.runs import new_run_id, record_failure, start_run
 from scrapers.base import SourceRequest
 from scrapers.gather import build_requests
 from scrapers.http import HttpSettings, Validator, local_path
-from scrapers.registry import SOURCES
+from scrapers.registry import SOURCES, catalogue_options
 from warehouse import queries
 from warehouse.db import open_warehouse, transaction
 from warehouse.store import write
@@ -115,8 +115,9 @@ def _plan_run(home_dir: Home, settings: Settings, day: date, kind: str, run_id: 
         validators = {url: Validator(etag, lm, sha, checked)
                       for url, etag, lm, sha, checked in queries.http_validators(con)}
     options = {name: dict(table) for name, table in settings.sources.items()}
-    if catalogue_dir:  # the reviewed claims travel with the catalogue they cite
-        options.setdefault("claims", {})["path"] = str(Path(catalogue_dir) / "expert-claims.yaml")
+    if catalogue_dir:  # reviewed files a source reads (claims, watch-lists) travel with the catalogue
+        for name, files in catalogue_options(catalogue_dir).items():
+            options.setdefault(name, {}).update(files)
     errors = list(catalogue.errors)
     requests = build_requests(list(SOURCES.values()), [r.lookup_keys() for r in catalogue], base_urls, options,
                               today=day, errors=errors)

@@ -121,6 +121,10 @@ def content_key(con: duckdb.DuckDBPyConnection, catalogue: Any, site: bool) -> s
         state[table] = [count, str(newest)]
     # Rendered from the catalogue files when they all loaded, else from the stored documents.
     state["catalogue"] = None if catalogue is None else sorted(catalogue.hashes.items())
+    # The site's banner says which sources failed and which role files were skipped: a night that
+    # recovers (or newly degrades) republishes even when no content row changed.
+    if site:
+        state["night_health"] = queries.night_health_stamp(con)
     return fingerprint(state, _PUBLISHING_CODE)
 
 

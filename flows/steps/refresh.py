@@ -24,7 +24,8 @@ from warehouse.db import open_warehouse, transaction
 from warehouse.store import write
 
 #: the code a refresh's result depends on (besides its data): an upgrade recomputes
-_REFRESH_CODE = ("scoring/*.py", "scoring/*.toml", "flows/steps/refresh.py", "warehouse/queries/*.py",
+#: (`**`: the metric families live in scoring/metrics/)
+_REFRESH_CODE = ("scoring/**/*.py", "scoring/*.toml", "flows/steps/refresh.py", "warehouse/queries/*.py",
                  "core/catalogue.py")
 
 

@@ -17,6 +17,8 @@ SOURCE = Source(
     display_name="Curated expert claims",
     credit_line="Source: curated expert claims (each cited)",
     aliases=(),
+    metrics={"expert_claim": ("direction",)},
+    catalogue_files={"path": "expert-claims.yaml"},
 )
 
 __all__ = ["SOURCE", "ClaimsFile", "ExpertClaim", "load_claims", "parse", "requests_for"]

@@ -1,6 +1,8 @@
 """IT Jobs Watch (UK): per-role postings and salary for 3 periods, from server-rendered HTML."""
 
 from scrapers.base import Source
+from scrapers.itjobswatch import schema
+from scrapers.itjobswatch.lookup import LOOKUP
 from scrapers.itjobswatch import settings
 from scrapers.itjobswatch.fetch import requests_for
 from scrapers.itjobswatch.parse import parse
@@ -17,6 +19,9 @@ SOURCE = Source(
     credit_line="Source: IT Jobs Watch (CC BY-NC-SA 4.0)",
     licence_url="https://creativecommons.org/licenses/by-nc-sa/4.0/",
     aliases=("it jobs watch", "itjobswatch"),
+    lookup=LOOKUP,
+    metrics=schema.METRICS,
+    hosts=schema.HOSTS,
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

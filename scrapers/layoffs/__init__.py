@@ -1,6 +1,8 @@
 """layoffs.fyi tech layoffs, via the Kaggle mirror CSV (ODbL)."""
 
 from scrapers.base import Source
+from scrapers.layoffs import schema
+from scrapers.layoffs.lookup import LOOKUP
 from scrapers.layoffs import settings
 from scrapers.layoffs.fetch import requests_for
 from scrapers.layoffs.parse import parse
@@ -16,6 +18,10 @@ SOURCE = Source(
     display_name="layoffs.fyi (Kaggle mirror)",
     credit_line="Source: layoffs.fyi via Kaggle (ODbL)",
     aliases=("layoffs.fyi",),
+    lookup=LOOKUP,
+    metrics=schema.METRICS,
+    bands=schema.BANDS,
+    base_is_location=True,
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

@@ -1,6 +1,8 @@
 """US WARN Act layoff notices (public records compiled by Big Local News)."""
 
 from scrapers.base import Source
+from scrapers.warn import schema
+from scrapers.warn.lookup import LOOKUP
 from scrapers.warn import settings
 from scrapers.warn.fetch import requests_for
 from scrapers.warn.parse import parse
@@ -16,6 +18,12 @@ SOURCE = Source(
     display_name="WARN notices (Big Local News)",
     credit_line="Source: WARN notices compiled by Big Local News (public records)",
     aliases=("warn notice", "big local news"),
+    lookup=LOOKUP,
+    metrics=schema.METRICS,
+    bands=schema.BANDS,
+    hosts=schema.HOSTS,
+    base_is_location=True,
+    catalogue_files={"watchlist": "watchlists/boards.yaml"},
 )
 
 __all__ = ["SOURCE", "parse", "requests_for"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 
 import pandas as pd
@@ -35,6 +36,27 @@ def normalise_company(name: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
 
 
+#: words a filing adds to a company's name ("Match Group, LLC", "The Boeing Company")
+_LEGAL_WORDS = frozenset({"the", "inc", "incorporated", "llc", "l", "c", "corp", "corporation", "co", "company",
+                          "ltd", "limited", "lp", "llp", "plc", "holdings", "pbc"})
+
+
+def bare_name(name: str) -> str:
+    """A company name without legal-form words or a trade name after "dba": "Match Group, LLC" -> "match group"."""
+    words = normalise_company(re.split(r"\b(?:d/b/a|dba)\b", name, maxsplit=1, flags=re.IGNORECASE)[0]).split()
+    return " ".join(w for w in words if w not in _LEGAL_WORDS)
+
+
+def _watchlist(context: ParseContext) -> dict[str, str]:
+    """Bare name (and each alias's) -> the watch-list company name."""
+    out: dict[str, str] = {}
+    for names in context.get("watchlist") or []:
+        for name in names:
+            if bare_name(str(name)):
+                out.setdefault(bare_name(str(name)), str(names[0]))
+    return out
+
+
 def _watch(context: ParseContext):
     """A predicate for the company watch-list (word-boundary match); None = keep every notice."""
     names = [normalise_company(str(n)) for n in context.get("companies") or [] if str(n).strip()]
@@ -51,10 +73,12 @@ def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
     reader.fieldnames = header
     col = _columns(header, context)
     watched = _watch(context)
+    watchlist = _watchlist(context)
     rows = []
     for n, rec in enumerate(reader, start=2):
         company = " ".join((rec.get(col["company"]) or "").split())
-        if not company or (watched is not None and not watched(company)):
+        listed = watchlist.get(bare_name(company)) if company else None
+        if not company or (watched is not None and not watched(company) and listed is None):
             continue
         where = f"line {n} of {context.url}"
         try:
@@ -71,9 +95,13 @@ def parse(body: bytes, context: ParseContext) -> pd.DataFrame:
         state = (rec.get(col.get("postal_code", ""), "") or context.get("postal_code") or "").strip().upper()
         hash_id = (rec.get(col.get("hash_id", ""), "") or "").strip() or hashlib.sha1(
             "\x1f".join(str(rec.get(h, "")) for h in header).encode()).hexdigest()
-        rows.append({
-            "source": "warn", "series_key": f"warn:{state}:{hash_id[:16]}", "subject": company,
-            "geography": state, "metric": "layoff_headcount", "period_start": day, "period_end": day,
-            "value": jobs, "unit": "count", "detail": state,
-        })
+        notice = {"geography": state, "period_start": day, "period_end": day, "value": jobs, "unit": "count"}
+        if watched is None or watched(company):
+            rows.append({**notice, "source": "warn", "series_key": f"warn:{state}:{hash_id[:16]}", "subject": company,
+                         "metric": "layoff_headcount", "detail": state})
+        if listed is not None:
+            # the same notice under the watch-list's name (the boards' subject), filed-as name kept
+            rows.append({**notice, "source": "warn", "series_key": f"warn:watchlist:{state}:{hash_id[:16]}",
+                         "subject": listed, "metric": "watchlist_layoff_headcount",
+                         "detail": json.dumps({"filed_as": company, "state": state}, sort_keys=True)})
     return observations_frame(rows)

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sim.hosts import FRED_PATH, FRED_SERIES, INDEED_PATHS, LAYOFFS_PATH, WARN_PATH
+from scrapers.base import SimRequest
+from sim.hosts import DOUBLE_OF, FRED_PATH, FRED_SERIES, INDEED_PATHS, LAYOFFS_PATH, SIMULATED, WARN_PATH
 from sim.payloads import bls, fred, indeed, itjobswatch, layoffs
 from sim.world import SimWorld
 
@@ -45,6 +46,8 @@ def get_paths(world: SimWorld, host: str) -> list[str]:
         return out + [INDEED_PATHS["ai_share"], INDEED_PATHS["wage_growth"], WARN_PATH, LAYOFFS_PATH]
     if host == "fred":
         return [f"{FRED_PATH}?id={s}" for s in FRED_SERIES]
+    if host in DOUBLE_OF:
+        return SIMULATED[DOUBLE_OF[host]].simulation.paths(world.lookups, world.seed).get(host, [])
     return []
 
 
@@ -84,6 +87,10 @@ def _body(world: SimWorld, host: str, path: str, kinds: dict[str, Any]) -> tuple
         if series not in FRED_SERIES:
             return None
         return fred.series_csv(world, series, kinds), "text/csv; charset=utf-8"
+    if host in DOUBLE_OF:  # a source's own double (its package's simulated.py)
+        request = SimRequest(host=host, path=path, lookups=world.lookups, as_of=world.as_of, seed=world.seed,
+                             epoch=world.global_epoch, faults={k: dict(f.params) for k, f in kinds.items()})
+        return SIMULATED[DOUBLE_OF[host]].simulation.respond(request)
     return None
 
 

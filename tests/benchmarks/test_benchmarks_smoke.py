@@ -18,7 +18,8 @@ from benchmarks.common import median, percentile, ratio
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED_KEYS = ("cold_vs_bound", "cold_speedup_vs_sequential", "prefect_share", "warm_vs_cold", "scoring_seconds",
-                 "scoring_speedup_vs_loop", "peak_rss_mb", "query_p50_ms")
+                 "scoring_speedup_vs_loop", "peak_rss_mb", "query_p50_ms", "scale_scoring_seconds", "scale_peak_rss_mb",
+                 "scale_query_p50_ms")
 
 
 def test_statistics_helpers():
@@ -93,6 +94,8 @@ def test_quick_run_prints_one_json_object_with_every_key(tmp_path):
     assert nightly["cold"]["requests"]["itjobswatch"] == 6 + 1  # pages + robots.txt
     assert result["details"]["scoring"]["loop"]["results"] == 6
     assert result["details"]["query"]["site_mb"] > 0 and result["publish_at_scale_s"] > 0  # copy + marts + site
+    assert result["scale_roles"] == 8 and result["details"]["scale_scoring"]["ours"]["results_added"] == 8
+    assert isinstance(result["ideal_speedup_vs_sequential"], float)
 
 
 def test_table_renders_every_measure():
@@ -100,7 +103,8 @@ def test_table_renders_every_measure():
 
     result = {"machine": {"cores": 2, "python": "3.11", "platform": "x", "memory_gb": 1, "duckdb": "d",
                           "pandas": "p", "prefect": "f"}, "roles": 3, "nights": 4, "seconds": 1.0,
-              **{k: 1.0 for k in TARGETS}, "meets_target": {k: True for k in TARGETS}, "details": {}}
+              **{k: 1.0 for k in TARGETS}, "ideal_speedup_vs_sequential": 1.0,
+              "meets_target": {k: True for k in TARGETS}, "details": {}}
     text = table(result)
     assert "2 cores" in text and "Python 3.11" in text
     assert text.count("yes") == len(TARGETS)

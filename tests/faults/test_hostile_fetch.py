@@ -156,7 +156,8 @@ def test_a_dripping_host_degrades_the_night_and_the_others_load(drip_night):
     for f in _fetches(drip_night):
         if "CPIAUCSL" not in f["url"] and "JTSJOL" not in f["url"]:
             by_source.setdefault(f["source"], set()).add(f["outcome"])
-    assert by_source == {s: {"ok"} for s in ("itjobswatch", "indeed", "warn", "layoffs", "bls", "fred", "claims")}
+    assert by_source == {s: {"ok"} for s in ("itjobswatch", "indeed", "warn", "layoffs", "bls", "fred", "claims",
+                                             "boards", "ons")}
     loaded = {s for (s,) in rows(drip_night["db"], "SELECT DISTINCT source FROM observations WHERE run_id = ?",
                                  [summary["run_id"]])}
     assert {"itjobswatch", "indeed", "bls", "fred", "claims"} <= loaded

@@ -11,6 +11,7 @@ from core.errors import NightFailed
 from core.paths import REPO_ROOT, Home
 from flows.replay import replay
 from scrapers.archive import RawArchive
+from scrapers.registry import SOURCES
 from scrapers.loopback import SAMPLES_DIR
 
 pytestmark = pytest.mark.slow
@@ -164,7 +165,8 @@ def test_a_role_whose_sources_all_fail_keeps_yesterdays_evidence_marked_carried(
                                       " AND as_of = DATE '2026-03-02' ORDER BY 1")
     published_before = home.analyst_copy.read_bytes()
     dead = "http://127.0.0.1:9"  # discard port: nothing listens
-    bases = {s: dead for s in ("itjobswatch", "indeed", "bls", "fred", "layoffs", "warn")}
+    # every registered web source (a source left out would be fetched from its real host)
+    bases = {s: dead for s in SOURCES if s != "claims"}
     (catalogue / "expert-claims.yaml").unlink()
     summary = night(home.root, config, base_urls=bases, as_of="2026-03-03", catalogue=str(catalogue))
     assert summary["status"] == "degraded"

@@ -19,7 +19,8 @@ from core.catalogue import Lookup, load_catalogue
 from scoring.failed_inputs import failed_inputs, mark_failed
 from scoring.metrics import RoleSpec, compute_metrics
 from scoring.refresh import refresh_evidence
-from scoring.rubric import load_rubric, score_dimensions
+from scoring.dimensions import score_dimensions
+from scoring.rubric import load_rubric
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue(REPO / "roles")

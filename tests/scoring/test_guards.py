@@ -9,7 +9,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.guards import plausibility
-from scoring.models import Quarantine, validate_observations
+from scoring.models import Quarantine
+from scoring.validation import validate_observations
 from scoring.rubric import load_rubric
 
 RUBRIC = load_rubric()
@@ -103,7 +104,8 @@ def test_the_schema_check_and_the_guard_apply_one_salary_band_at_both_edges():
     schema check and the plausibility guard accept its edges and reject just past them alike.
     A second band (in the models, or anywhere the schema check reads) would split them."""
     from scoring.guards import salary_band
-    from scoring.models import SOURCE_METRICS, ItJobsWatchObservations, coerce_observations, salary_bands
+    from scoring.observations import SOURCE_METRICS, ItJobsWatchObservations, salary_bands
+    from scoring.validation import coerce_observations
 
     g = RUBRIC.guards
     assert salary_bands() == g.salary_band  # the schema check reads the rubric's own table

@@ -1,4 +1,4 @@
-"""Derived metrics: one small pure function per family, lineage and statuses."""
+"""Derived metrics: each family's values, notes, statuses and lineage, through `compute_metrics`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from scoring.metrics import (
-    ObservationIndex, RoleSpec, bls_oews_yoy, compute_metrics, cpi_yoy, decay_weight, expert_consensus,
-    indeed_ai_share_change, indeed_postings_yoy, itjobswatch_postings_yoy, layoffs_change, role_specs,
-)
-from scoring.models import METRIC_NAMES, validate_observations
+from scoring.metrics import RoleSpec, compute_metrics, decay_weight, role_keys
+from scoring.metrics.cpi import Deflator
+from scoring.metrics.indeed_levels import Levels
+from scoring.models import METRIC_NAMES
+from scoring.validation import validate_observations
 from scoring.rubric import load_rubric
 from core.catalogue import Lookup
 
@@ -22,6 +22,12 @@ AS_OF = pd.Timestamp("2026-03-02")
 MLOPS = RoleSpec("mlops-engineer", "UK", Lookup.model_validate({
     "itjobswatch": {"slug": "mlops"}, "indeed": {"country": "GB", "sectors": ["Software Development", "Mathematics"]},
     "bls_series": ["OEUN000000000000015125213"], "layoff_industries": ["AI", "Data"]}))
+
+
+def family(frame: pd.DataFrame, role: RoleSpec, *metrics: str) -> list[dict]:
+    """The named metrics' rows for one role (in the order named)."""
+    got = compute_metrics(frame, [role], AS_OF, RUBRIC, validated=True).set_index("metric")
+    return [dict(got.loc[m], metric=m) for m in metrics]
 
 
 def obs(rows: list[dict]) -> pd.DataFrame:
@@ -71,7 +77,7 @@ def claim(day, direction, n=0):
 
 def test_itjobswatch_postings_yoy_with_lineage():
     frame = obs([itjw(185.0, "2026-03-02"), itjw(154.0, "2025-03-02"), itjw(None, "2024-03-02")])
-    (m,) = itjobswatch_postings_yoy(frame, MLOPS, AS_OF, RUBRIC)
+    (m,) = family(frame, MLOPS, "postings_yoy_role")
     assert m["status"] == "ok" and m["value"] == pytest.approx(185 / 154 - 1)
     assert m["note"] == "UK postings 185 vs 154 (+20.1 %)"
     inputs = json.loads(m["inputs"])
@@ -82,12 +88,12 @@ def test_itjobswatch_postings_yoy_with_lineage():
 
 
 def test_itjobswatch_statuses():
-    assert itjobswatch_postings_yoy(obs([itjw(185.0, "2026-03-02")]), MLOPS, AS_OF, RUBRIC)[0]["status"] == \
+    assert family(obs([itjw(185.0, "2026-03-02")]), MLOPS, "postings_yoy_role")[0]["status"] == \
         "insufficient_history"
     small = obs([itjw(15.0, "2026-03-02"), itjw(12.0, "2025-03-02")])
-    assert itjobswatch_postings_yoy(small, MLOPS, AS_OF, RUBRIC)[0]["status"] == "insufficient_sample"
+    assert family(small, MLOPS, "postings_yoy_role")[0]["status"] == "insufficient_sample"
     nokey = RoleSpec("x", "UK", Lookup())
-    assert itjobswatch_postings_yoy(small, nokey, AS_OF, RUBRIC)[0]["status"] == "no_lookup_key"
+    assert family(small, nokey, "postings_yoy_role")[0]["status"] == "no_lookup_key"
     # the page fetched 30 days ago is stale under the rubric's 21-day limit
     old = obs([itjw(185.0, "2026-01-31"), itjw(154.0, "2025-01-31")])
     m = compute_metrics(old, [MLOPS], AS_OF, RUBRIC).set_index("metric")
@@ -98,10 +104,10 @@ def test_itjobswatch_statuses():
 def test_layoff_decay_time_constant():
     assert decay_weight(90, 90) == pytest.approx(math.exp(-1))
     assert decay_weight(0, 90) == 1.0
-    fresh = json.loads(layoffs_change(obs([layoff("2026-03-02", 100.0), layoff("2025-01-01", 1.0),
-                                           layoff("2024-12-01", 1.0)]), MLOPS, AS_OF, RUBRIC)[0]["inputs"])
-    aged = json.loads(layoffs_change(obs([layoff("2025-12-02", 100.0), layoff("2025-01-01", 1.0),
-                                          layoff("2024-12-01", 1.0)]), MLOPS, AS_OF, RUBRIC)[0]["inputs"])
+    fresh = json.loads(family(obs([layoff("2026-03-02", 100.0), layoff("2025-01-01", 1.0),
+                                    layoff("2024-12-01", 1.0)]), MLOPS, "layoff_headcount_change")[0]["inputs"])
+    aged = json.loads(family(obs([layoff("2025-12-02", 100.0), layoff("2025-01-01", 1.0),
+                                   layoff("2024-12-01", 1.0)]), MLOPS, "layoff_headcount_change")[0]["inputs"])
     assert (AS_OF - pd.Timestamp("2025-12-02")).days == 90
     assert aged["decayed_headcount_now"] / fresh["decayed_headcount_now"] == pytest.approx(math.exp(-1), rel=1e-4)
 
@@ -109,7 +115,7 @@ def test_layoff_decay_time_constant():
 def test_layoffs_compare_with_the_year_before_and_match_industries():
     rows = [layoff("2026-02-01", 300.0), layoff("2025-02-01", 100.0), layoff("2025-06-01", None),
             layoff("2026-01-15", 5000.0, industry="Retail")]
-    head, events = layoffs_change(obs(rows), MLOPS, AS_OF, RUBRIC)
+    head, events = family(obs(rows), MLOPS, "layoff_headcount_change", "layoff_events_change")
     inputs = json.loads(head["inputs"])
     w = math.exp(-29 / 90)  # both events are 29 days before their window's end
     assert inputs["decayed_headcount_now"] == pytest.approx(300 * w, rel=1e-4)
@@ -120,12 +126,13 @@ def test_layoffs_compare_with_the_year_before_and_match_industries():
 
 
 def test_bls_oews_needs_two_archived_years():
-    one = bls_oews_yoy(obs([oews(2024, 133080.0)]), MLOPS, AS_OF, RUBRIC)
+    one = family(obs([oews(2024, 133080.0)]), MLOPS, "salary_yoy_nominal_oews", "salary_yoy_real_oews")
     assert [m["status"] for m in one] == ["insufficient_history", "insufficient_history"]
     assert "1 annual period(s) held (2024)" in one[0]["note"]
 
     cpi = [cpi_month("2023-05", 304.0), cpi_month("2024-05", 313.12)]  # +3 %
-    two = bls_oews_yoy(obs([oews(2023, 127260.0), oews(2024, 133080.0)] + cpi), MLOPS, AS_OF, RUBRIC)
+    two = family(obs([oews(2023, 127260.0), oews(2024, 133080.0)] + cpi), MLOPS, "salary_yoy_nominal_oews",
+                 "salary_yoy_real_oews")
     nominal, real = two
     assert nominal["status"] == "ok" and nominal["value"] == pytest.approx(133080 / 127260 - 1)
     assert real["status"] == "ok"
@@ -148,13 +155,14 @@ def test_real_wage_says_when_no_cpi_covers_the_geography():
 def test_cpi_yoy_over_the_matching_months():
     rows = obs([cpi_month(f"2025-{m:02d}", 300.0 + m) for m in range(1, 13)]
                + [cpi_month(f"2024-{m:02d}", 290.0 + m) for m in range(1, 13)])
-    got = cpi_yoy(rows, ["fred:CPIAUCSL"], pd.Timestamp("2025-09-03"), pd.Timestamp("2026-03-02"), 120)
+    cpi = Deflator(rows, RUBRIC)  # the rubric's max_lag_days is 120
+    got = cpi.yoy(["fred:CPIAUCSL"], pd.Timestamp("2025-09-03"), pd.Timestamp("2026-03-02"))
     months = [9, 10, 11, 12]  # Sep-Dec 2025 are in the window and have a year-earlier month
     expected = sum(300.0 + m for m in months) / sum(290.0 + m for m in months) - 1
     assert got["yoy"] == pytest.approx(expected) and got["months"] == ["2025-09", "2025-10", "2025-11", "2025-12"]
-    lagged = cpi_yoy(rows, ["fred:CPIAUCSL"], pd.Timestamp("2026-02-01"), pd.Timestamp("2026-03-02"), 120)
+    lagged = cpi.yoy(["fred:CPIAUCSL"], pd.Timestamp("2026-02-01"), pd.Timestamp("2026-03-02"))
     assert lagged["months"] == ["2025-12"]  # newest 12-month change within the lag
-    assert cpi_yoy(rows, ["fred:CPIAUCSL"], pd.Timestamp("2026-09-01"), pd.Timestamp("2026-09-30"), 120) is None
+    assert cpi.yoy(["fred:CPIAUCSL"], pd.Timestamp("2026-09-01"), pd.Timestamp("2026-09-30")) is None
 
 
 def test_indeed_sector_yoy_averages_the_role_sectors_364_days_apart():
@@ -166,7 +174,7 @@ def test_indeed_sector_yoy_averages_the_role_sectors_364_days_apart():
                  daily("indeed", key, sector, "GB", "sector_postings_index", "index", "2025-03-07", 1.0)]
     rows.append(daily("indeed", "indeed:sector:US:Mathematics:total", "Mathematics", "US", "sector_postings_index",
                       "index", "2026-02-27", 400.0))
-    sector, country = indeed_postings_yoy(obs(rows), MLOPS, AS_OF, RUBRIC)
+    sector, country = family(obs(rows), MLOPS, "postings_yoy_sector", "postings_yoy_country")
     assert sector["status"] == "ok"
     assert sector["value"] == pytest.approx(((58 / 64 - 1) + (66 / 60 - 1)) / 2)
     assert country["status"] == "no_data"
@@ -175,17 +183,17 @@ def test_indeed_sector_yoy_averages_the_role_sectors_364_days_apart():
 def test_ai_share_change_in_points():
     rows = obs([daily("indeed", "indeed:ai_share:GB", "GB", "GB", "ai_share_postings", "pct", "2026-03-01", 8.1),
                 daily("indeed", "indeed:ai_share:GB", "GB", "GB", "ai_share_postings", "pct", "2025-03-02", 3.7)])
-    (m,) = indeed_ai_share_change(rows, MLOPS, AS_OF, RUBRIC)
+    (m,) = family(rows, MLOPS, "ai_share_pp_change")
     assert m["value"] == pytest.approx(4.4) and m["unit"] == "pp"
     assert "3.70 % → 8.10 % (+4.40 pp in a year)" in m["note"]
 
 
 def test_expert_claims_decay_with_their_half_life():
-    (m,) = expert_consensus(obs([claim("2026-03-02", 1, 0), claim("2025-03-02", -1, 1)]), MLOPS, AS_OF, RUBRIC)
+    (m,) = family(obs([claim("2026-03-02", 1, 0), claim("2025-03-02", -1, 1)]), MLOPS, "expert_net_direction")
     # weights 1 and 0.5 (365 days = one half-life), plus the neutral prior of 1
     assert m["value"] == pytest.approx((1 - 0.5) / (1 + 0.5 + 1))
     assert m["sample_size"] == 2
-    (none,) = expert_consensus(obs([claim("2026-03-02", 1)]).iloc[0:0], MLOPS, AS_OF, RUBRIC)
+    (none,) = family(obs([claim("2026-03-02", 1)]).iloc[0:0], MLOPS, "expert_net_direction")
     assert none["status"] == "no_data"
 
 
@@ -199,10 +207,10 @@ def test_compute_metrics_covers_every_rubric_metric_per_role_and_ignores_the_fut
     assert m.at[("mlops-engineer", "postings_yoy_role"), "value"] == pytest.approx(185 / 154 - 1)
     assert (frame[frame["role_id"] == "bare"]["status"] == "no_lookup_key").sum() >= 8
     assert frame["rubric_version"].eq("rubric-v1").all()
-    # an index built once gives the same answer
-    again = compute_metrics(ObservationIndex(rows), lookups, AS_OF, RUBRIC)
+    # validated rows given as such give the same answer
+    again = compute_metrics(rows, lookups, AS_OF, RUBRIC, validated=True)
     pd.testing.assert_frame_equal(frame, again)
-    assert [r.role_id for r in role_specs(lookups)] == ["mlops-engineer", "bare"]
+    assert role_keys(lookups)["role_id"].tolist() == ["mlops-engineer", "bare"]
 
 
 def test_uk_and_gb_are_one_country_wherever_a_country_is_read():
@@ -220,7 +228,7 @@ def test_uk_and_gb_are_one_country_wherever_a_country_is_read():
     rows = [daily("indeed", "indeed:aggregate:GB:total", "GB", "GB", "postings_index", "index", d, v)
             for d, v in (("2025-03-03", 80.0), ("2026-03-02", 88.0))]
     rows.append(daily("indeed", "indeed:aggregate:GB:new", "GB", None, "new_postings_index", "index", "2026-03-02", 9.0))
-    index = ObservationIndex(obs(rows))
+    levels = Levels(obs(rows), RUBRIC)
     for country in ("UK", "GB"):
-        assert len(index.country("indeed", "postings_index", country)) == 2
-        assert len(index.country("indeed", "new_postings_index", country)) == 1
+        assert len(levels.rows("postings_index", country)) == 2
+        assert len(levels.rows("new_postings_index", country)) == 1

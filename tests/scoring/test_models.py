@@ -12,9 +12,9 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from scoring.models import (
-    OBSERVATION_COLUMNS, EvidenceScores, ItJobsWatchObservations, Observations, Quarantine, validate_observations,
-)
+from scoring.models import EvidenceScores, Quarantine
+from scoring.observations import OBSERVATION_COLUMNS, ItJobsWatchObservations, Observations
+from scoring.validation import validate_observations
 
 REPO = Path(__file__).resolve().parents[2]
 

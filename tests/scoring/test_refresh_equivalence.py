@@ -1,11 +1,13 @@
 """The refresh's fast paths give exactly what the straightforward ones gave.
 
 The nightly refresh validates per source (not per fetch), reads history without re-checking
-it, looks a role's rows up by key, and computes what roles share (an Indeed country and its
+it, computes every role at once, and works out what roles share (an Indeed country and its
 sectors, a set of layoff industries, BLS series, CPI windows) once. These tests run a
 synthetic multi-role world through both ways and compare the frames exactly:
 
 * many roles at once vs one role at a time (nothing leaks from one role to the next);
+* a history reaching past the night vs the history cut at the night;
+* each row's lineage entry, built per column, vs json.dumps of the row;
 * `validate_observations` vs validating each (source, fetch) batch on its own;
 * `coerce_observations` vs full validation on rows that are valid;
 * the metrics whatever order the rows arrive in (tonight's parse order, or storage order).
@@ -23,11 +25,11 @@ import pandas as pd
 import pytest
 
 from core.catalogue import Lookup
-from scoring.metrics import ObservationIndex, RoleSpec, _lineage, _lineage_of, compute_metrics, role_specs
-from scoring.models import (
-    OBSERVATION_COLUMNS, SOURCE_MODELS, Observations, coerce_observations, empty_observations, empty_quarantine,
-    validate_batch, validate_observations,
-)
+from scoring.metrics import RoleSpec, compute_metrics
+from scoring.metrics.frame import lineage_entries
+from scoring.observations import OBSERVATION_COLUMNS, SOURCE_MODELS, Observations
+from scoring.validation import (coerce_observations, empty_observations, empty_quarantine, validate_batch,
+                                validate_observations)
 from scoring.rubric import load_rubric
 from sim import catalogue_gen
 
@@ -182,7 +184,7 @@ NO_DATA = "no-data"  # a role whose keys the world serves nothing for
 
 def _specs() -> list[RoleSpec]:
     """Generated roles plus hand-made ones: shared BLS series, no keys at all, a UK CPI series."""
-    specs = role_specs([role.lookup_keys() for role in catalogue_gen.sim_roles(18, seed=2)])
+    specs = [RoleSpec(r.id, "UK", Lookup.model_validate(r.lookup())) for r in catalogue_gen.sim_roles(18, seed=2)]
     extra = [
         RoleSpec("shares-bls-a", "UK", Lookup.model_validate({"bls_series": [specs[0].lookup.bls_series[0]],
                                                              "layoff_industries": ["Data", "AI"]})),
@@ -257,20 +259,25 @@ def test_metrics_for_many_roles_equal_each_role_on_its_own(world):
             "layoff_headcount_change", "expert_net_direction"} <= ok
 
 
-def test_one_index_over_several_dates_equals_a_fresh_frame_each_date(world):
+def test_the_history_after_the_night_is_not_read(world):
     specs, _, _, combined = world
-    index = ObservationIndex(combined)
     for as_of in (AS_OF - timedelta(days=400), AS_OF - timedelta(days=45), AS_OF):
-        from_index = compute_metrics(index, specs, as_of, RUBRIC)
-        from_frame = compute_metrics(combined, specs, as_of, RUBRIC, validated=True)
-        pd.testing.assert_frame_equal(from_index, from_frame, check_exact=True)
+        everything = compute_metrics(combined, specs, as_of, RUBRIC, validated=True)
+        cut = compute_metrics(combined[combined["period_end"] <= as_of], specs, as_of, RUBRIC, validated=True)
+        pd.testing.assert_frame_equal(everything, cut, check_exact=True)
 
 
-def test_row_lineage_equals_the_frame_lineage(world):
+def test_lineage_entries_built_per_column_equal_json_of_each_row(world):
     *_, combined = world
-    frame = combined.assign(period_start=combined["period_start"].where(combined.index % 7 != 0))  # some NaT
-    records = [dict(zip(frame.columns, values)) for values in zip(*[frame[c].tolist() for c in frame.columns])]
-    assert [_lineage_of(r) for r in records] == _lineage(frame)
+    frame = combined.assign(period_start=combined["period_start"].where(combined.index % 7 != 0),  # some NaT
+                            fetch_id=combined["fetch_id"].where(combined.index % 5 != 0))  # some missing
+    def entry(r) -> str:
+        def day(v):
+            return None if pd.isna(v) else pd.Timestamp(v).date().isoformat()
+        return json.dumps({"source": r.source, "series_key": r.series_key, "subject": r.subject, "metric": r.metric,
+                           "period_start": day(r.period_start), "period_end": day(r.period_end),
+                           "fetch_id": None if pd.isna(r.fetch_id) else str(r.fetch_id)}, sort_keys=True)
+    assert list(lineage_entries(frame)) == [entry(r) for r in frame.itertuples()]
 
 
 # --- validation per source == per fetch --------------------------------------------------------

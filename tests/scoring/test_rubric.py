@@ -11,9 +11,10 @@ import pytest
 
 from core.errors import ConfigError
 from scoring.metrics import compute_metrics
-from scoring.models import validate_observations
+from scoring.validation import validate_observations
+from scoring.dimensions import score_dimensions
 from scoring.rubric import (
-    RUBRIC_FILE, RubricError, band_index, input_score, load_rubric, parse_rubric, round_half_away, score_dimensions,
+    RUBRIC_FILE, RubricError, band_index, input_score, load_rubric, parse_rubric, round_half_away,
 )
 
 RUBRIC = load_rubric()

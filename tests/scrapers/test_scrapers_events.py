@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 
@@ -84,8 +85,56 @@ def test_warn_company_watch_list():
 
     reqs = warn_requests([{"role_id": "a", "warn_companies": ["Oracle", "Boeing"]}, {"role_id": "b"}],
                          RequestOptions())
-    assert reqs[0].context == {"companies": ["Oracle", "Boeing"]}
+    assert reqs[0].context["companies"] == ["Oracle", "Boeing"]
+    assert reqs[0].context["watchlist"][0] == ["GitLab", "GitLab Inc"]  # roles/watchlists/boards.yaml
     assert reqs[0].url.endswith("/data/warn-transformer/processed/consolidated.csv")
     df = parse_warn(sample("warn/warn_processed_consolidated_excerpt.csv"), ctx(source="warn", **reqs[0].context))
     assert sorted(df.subject) == ["Oracle America Inc", "The Boeing Company"]
     assert sorted(df.value) == [65, 71]
+
+
+def _watchlist_file(tmp_path, entries: str):
+    path = tmp_path / "boards.yaml"
+    path.write_text("version: 1\ncompanies:\n" + entries, encoding="utf-8")
+    return str(path)
+
+
+def test_warn_notices_of_watch_list_companies_are_recorded_under_the_watch_list_name(tmp_path):
+    from scrapers.warn import requests_for as warn_requests
+
+    # a test watch-list (the tokens are not checked here): two companies that did file WARN notices
+    watch = _watchlist_file(tmp_path, (
+        "  - {company: Oracle, ats: greenhouse, token: oracle, sector: Software Development, country: US,"
+        " aliases: [Oracle America]}\n"
+        "  - {company: Zillow, ats: greenhouse, token: zillow, sector: Real Estate, country: US,"
+        " aliases: [Zillow Group]}\n"
+        "  - {company: Boeing, ats: lever, token: boeing, sector: Aerospace, country: US}\n"
+        "  - {company: Linear, ats: ashby, token: linear, sector: Software Development, country: US}\n"))
+    req, = warn_requests([], RequestOptions(options={"watchlist": watch}))
+    consolidated = parse_warn(sample("warn/warn_processed_consolidated_excerpt.csv"), ctx(source="warn", **req.context))
+    listed = consolidated[consolidated.metric == "watchlist_layoff_headcount"].set_index("subject")
+    assert listed.loc["Oracle", "value"] == 65 and str(listed.loc["Oracle", "period_start"]) == "2025-05-07"
+    assert json.loads(listed.loc["Oracle", "detail"]) == {"filed_as": "Oracle America Inc", "state": "AL"}
+    assert listed.loc["Boeing", "value"] == 71  # "The Boeing Company": legal words dropped
+    assert len(consolidated[consolidated.metric == "layoff_headcount"]) == 15  # every notice still kept
+    wa = parse_warn(sample("warn/warn_raw_wa_2022-03.csv"), ctx(source="warn", postal_code="WA", **req.context))
+    zillow = wa[(wa.metric == "watchlist_layoff_headcount") & (wa.subject == "Zillow")]
+    assert list(zillow.value) == [78.0] and str(zillow.period_start.iloc[0]) == "2021-11-04"
+    boeing = wa[(wa.metric == "watchlist_layoff_headcount") & (wa.subject == "Boeing")]
+    assert len(boeing) == 61
+    # a name is matched whole (after legal words): "Linear, Inc." is Linear, "Linear Technology Corp" is not
+    extra = (b"Linear Technology Corp,Camas,1/5/2022,40,Layoff,Permanent,11/5/2021\n"
+             b'"Linear, Inc.",Seattle,1/6/2022,12,Layoff,Permanent,11/6/2021\n')
+    more = parse_warn(sample("warn/warn_raw_wa_2022-03.csv").rstrip(b"\n") + b"\n" + extra,
+                      ctx(source="warn", postal_code="WA", **req.context))
+    linear = more[(more.metric == "watchlist_layoff_headcount") & (more.subject == "Linear")]
+    assert list(linear.value) == [12.0] and json.loads(linear.detail.iloc[0])["filed_as"] == "Linear, Inc."
+
+
+def test_bare_names_drop_legal_forms_and_trade_names():
+    from scrapers.warn.parse import bare_name
+
+    assert bare_name("Match Group, LLC") == "match group"
+    assert bare_name("The Boeing Company") == "boeing"
+    assert bare_name("Acme Holdings Inc. dba Acme Robotics") == "acme"
+    assert bare_name("Linear Technology Corp") == "linear technology"

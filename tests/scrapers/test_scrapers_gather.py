@@ -32,7 +32,7 @@ def loopback_settings() -> HttpSettings:
 
 
 def test_every_source_has_the_same_shape():
-    assert set(SOURCES) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "claims"}
+    assert set(SOURCES) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "claims", "boards", "ons"}
     for name, source in SOURCES.items():
         assert isinstance(source, Source) and source.name == name
         assert source.licence and source.attribution and source.allowed_content_types

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.catalogue import load_catalogue
@@ -36,8 +38,9 @@ def test_generation_is_deterministic(tmp_path):
     gen.write_catalogue(tmp_path / "a", 15, seed=7)
     gen.write_catalogue(tmp_path / "b", 15, seed=7)
     gen.write_catalogue(tmp_path / "c", 15, seed=8)
-    files = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert Path("watchlists/boards.yaml") in files  # the sources' catalogue files are generated too
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
     assert any((tmp_path / "a" / f).read_bytes() != (tmp_path / "c" / f).read_bytes() for f in files)
 

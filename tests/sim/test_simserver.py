@@ -33,7 +33,8 @@ def _http(sim: SimServer, **over) -> HttpSettings:
 
 def _gather(sim: SimServer, roles, http: HttpSettings | None = None, validators=None):
     return gather(WEB_SOURCES, [r.lookup_keys() for r in roles], http or _http(sim), validators, None,
-                  sim.base_urls(), source_options={"fred": {"series": ["CPIAUCSL", "AHETPI", "JTSJOL"]}},
+                  sim.base_urls(), source_options={"fred": {"series": ["CPIAUCSL", "AHETPI", "JTSJOL"]},
+                                                   **sim.source_options()},
                   today=sim.as_of)
 
 
@@ -58,7 +59,7 @@ def test_every_source_parses_and_the_numbers_are_the_worlds(sim, roles):
     result = _gather(sim, roles)
     assert {f.outcome for f in result.fetches} == {"ok"}, [(f.url, f.outcome, f.detail) for f in result.fetches]
     obs = result.observations
-    assert set(obs["source"]) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn"}
+    assert set(obs["source"]) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "boards", "ons"}
     for role in roles:
         numbers = itjobswatch.numbers(sim.world, sim.world.by_path[sim.world.role_paths("itjobswatch", [role.id])[0]])
         postings = obs[(obs["source"] == "itjobswatch") & (obs["metric"] == "postings")
@@ -88,7 +89,9 @@ def test_date_and_bump_change_only_what_they_should(sim, roles):
     assert changed == {sim.url("itjobswatch", sim.world.role_paths("itjobswatch", [roles[0].id])[0])}
     sim.advance(1)
     third = _gather(sim, roles, validators=second.validators())
-    assert all(f.outcome == "ok" for f in third.fetches if f.source != "warn")
+    # a board none of whose postings opened or closed overnight answers the same (unchanged)
+    assert all(f.outcome == "ok" for f in third.fetches if f.source not in ("warn", "boards"))
+    assert any(f.outcome == "ok" for f in third.fetches if f.source == "boards")
 
 
 def test_the_rate_limit_is_enforced_and_a_polite_client_never_meets_it(roles):

@@ -19,7 +19,7 @@ from warehouse.queries.analyst import (  # noqa: F401
     role_results, all_observations, analyst_cursor, analyst_parameters, analyst_query, relations_with_counts, result_on_or_before, evidence_in_force, metrics_of, lineage_of, view_comments, view_columns, ANALYST_STATEMENT_TYPES, check_analyst_sql,
 )
 from warehouse.queries.site import (  # noqa: F401
-    SITE_RESULT_COLUMNS, site_latest_scores, site_score_nights, site_latest_results, site_evidence_in_force, site_role_documents, score_movements, movement_causes, site_lineage, site_night_health,
+    SITE_RESULT_COLUMNS, site_latest_scores, site_score_nights, site_latest_results, site_evidence_in_force, site_role_documents, score_movements, movement_causes, site_lineage, site_night_health, night_health_stamp,
 )
 from warehouse.queries.operators import (  # noqa: F401
     NIGHT_KINDS, last_night, failing_sources, stale_evidence, pending_alerts, migrations_applied,

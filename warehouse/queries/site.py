@@ -128,7 +128,8 @@ def site_night_health(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The newest night that fetched (its run, status and as-of), each source's requests and
     failures that night, and the metrics of every role's latest night whose request failed."""
     runs = records(con.execute(
-        "SELECT run_id, kind, status, as_of, started_at, finished_at FROM runs"
+        "SELECT run_id, kind, status, as_of, started_at, finished_at,"
+        " coalesce(CAST(json_extract(summary, '$.catalogue_errors') AS VARCHAR[]), []) AS catalogue_errors FROM runs"
         " WHERE run_id IN (SELECT run_id FROM source_health) ORDER BY started_at DESC LIMIT 1"))
     if not runs:
         return None
@@ -141,3 +142,15 @@ def site_night_health(con: duckdb.DuckDBPyConnection) -> dict | None:
         " QUALIFY row_number() OVER (PARTITION BY m.role_id, m.metric ORDER BY m.version DESC) = 1"
         "   AND m.status = 'request_failed' ORDER BY m.role_id, m.metric"))
     return {**runs[0], "sources": sources, "failed_inputs": failed_inputs}
+
+
+def night_health_stamp(con: duckdb.DuckDBPyConnection) -> list:
+    """What the site's night banner rests on, without dates: the newest fetching night's status,
+    its failing sources and its skipped role files. A recovery changes it; a steady state does not."""
+    row = con.execute(
+        "WITH r AS (SELECT run_id, status, summary FROM runs WHERE run_id IN (SELECT run_id FROM source_health)"
+        "           ORDER BY started_at DESC LIMIT 1)"
+        " SELECT r.status, list(h.source ORDER BY h.source) FILTER (WHERE h.failed > 0),"
+        "        coalesce(CAST(json_extract(any_value(r.summary), '$.catalogue_errors') AS VARCHAR[]), [])"
+        " FROM r LEFT JOIN source_health h USING (run_id) GROUP BY r.status").fetchone()
+    return [] if row is None else [row[0], row[1] or [], row[2]]

@@ -1,0 +1,33 @@
+"""HN "Ask HN: Who is hiring?" (Algolia HN Search API): monthly job posts, and per role the count
+and share of posts matching its patterns, with the comment ids counted."""
+
+from dataclasses import fields
+from pathlib import Path
+
+from scrapers.base import Source
+from scrapers.hn import schema, settings
+from scrapers.hn.fetch import requests_for
+from scrapers.hn.lookup import LOOKUP
+from scrapers.hn.parse import parse
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+#: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
+#: `Source` as far as it already has the fields, so the package is registered by one line.
+DECLARATIONS = {"lookup": LOOKUP, "metrics": schema.METRICS, "bands": schema.BANDS, "hosts": schema.HOSTS,
+                "samples": SAMPLES}
+
+SOURCE = Source(
+    name="hn",
+    licence="HN content: no licence (© the posters / Y Combinator); counts only, no text republished",
+    attribution="Hacker News \"Ask HN: Who is hiring?\" threads, via the Algolia HN Search API",
+    homepage="https://hn.algolia.com/api",
+    allowed_content_types=settings.ALLOWED_CONTENT_TYPES,
+    requests_for=requests_for,
+    parse=parse,
+    display_name="Hacker News Who is hiring?",
+    credit_line="Source: counts of Hacker News \"Who is hiring?\" posts (via Algolia HN Search)",
+    aliases=("hacker news", "who is hiring", "hn"),
+    **{k: v for k, v in DECLARATIONS.items() if k in {f.name for f in fields(Source)}},
+)
+
+__all__ = ["SOURCE", "parse", "requests_for"]
