@@ -223,6 +223,10 @@ class Role(Strict):
         """The per-source keys in the shape the scrapers take."""
         keys = self.lookup.model_dump(exclude_none=True)
         keys["role_id"] = self.id
+        # the role's occupations live at the top level (they describe the role, not one source);
+        # the occupation sources (bls_ep, oews, ai_exposure) read them under this key
+        if self.soc:
+            keys["soc"] = list(self.soc)
         return keys
 
 

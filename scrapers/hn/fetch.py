@@ -61,6 +61,21 @@ class HnState:
         return cls(threads, counted)
 
 
+    def to_mapping(self) -> dict[str, dict[str, Any]]:
+        """The plain form `from_mapping` reads (what the plan step hands `requests_for`)."""
+        return {"threads": {f"{month:%Y-%m}": thread for month, thread in sorted(self.threads.items())},
+                "counted": {str(thread): day.isoformat() for thread, day in sorted(self.counted.items())}}
+
+
+#: the stored observations the state is built from (`Source.stored`)
+STORED_METRICS = ("hn_thread_comments", "hn_posts")
+
+
+def stored_state(frame: Any) -> dict[str, dict[str, Any]]:
+    """`options["stored"]` from the rows `warehouse.queries.stored_series` reads back."""
+    return HnState.from_observations(frame).to_mapping()
+
+
 def _day(value: Any) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else date.fromisoformat(str(value)[:10])
 
