@@ -79,6 +79,10 @@ class Lookup(Strict):
 _DECLARED_LOOKUP: dict[str, str] = {}  # key -> the source that declared it
 
 
+#: keys `Role.lookup_keys()` fills from the role itself, so no source may declare them
+_ROLE_LEVEL_KEYS = frozenset({"role_id", "soc"})
+
+
 def declare_lookup(source: str, fields: Mapping[str, tuple[Any, Any]]) -> None:
     """Add one source's lookup keys (`{key: (annotation, default)}`) to `Lookup`, then rebuild `Role`.
 
@@ -87,6 +91,9 @@ def declare_lookup(source: str, fields: Mapping[str, tuple[Any, Any]]) -> None:
     """
     added = False
     for key, (annotation, default) in fields.items():
+        if key in _ROLE_LEVEL_KEYS:
+            raise CatalogueError(f"lookup key {key!r} of source {source!r} is the role's own "
+                                 f"(`Role.lookup_keys()` fills it from the role file's top level)")
         owner = _DECLARED_LOOKUP.get(key)
         if owner is not None and owner != source:
             raise CatalogueError(f"lookup key {key!r} of source {source!r} is already declared by {owner!r}")
@@ -223,6 +230,10 @@ class Role(Strict):
         """The per-source keys in the shape the scrapers take."""
         keys = self.lookup.model_dump(exclude_none=True)
         keys["role_id"] = self.id
+        # the role's occupations live at the top level (they describe the role, not one source);
+        # the occupation sources (bls_ep, oews, ai_exposure) read them under this key
+        if self.soc:
+            keys["soc"] = list(self.soc)
         return keys
 
 

@@ -169,6 +169,22 @@ class Simulation:
 
 
 @dataclass(frozen=True)
+class StoredRead:
+    """What a source asks back of its own stored observations when the night is planned.
+
+    A source whose requests depend on what it already stored (HN: which monthly threads are
+    known, and which were counted when) declares the ``metrics`` it wants back; the plan step
+    reads them (one row per metric, series, subject and period, with the newest ``fetched_at``
+    of the fetch that stored it) and hands ``state(rows)`` to ``requests_for`` as
+    ``options.options["stored"]``. ``state`` is pure and may raise ``ScraperError`` on rows it
+    cannot read (the night then plans the source as if nothing were stored, and says so).
+    """
+
+    metrics: tuple[str, ...]
+    state: Callable[[pd.DataFrame], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class Source:
     """Descriptor every source package exports as ``SOURCE``.
 
@@ -213,6 +229,8 @@ class Source:
     sniff: Callable[[bytes, str], Mapping[str, Any]] | None = None
     #: the source's double for the simulator (`sim/`): hosts, payloads, synthetic catalogue keys
     simulation: Simulation | None = None
+    #: the source's own stored observations it needs back at plan time (see `StoredRead`)
+    stored: StoredRead | None = None
 
 
 # --------------------------------------------------------------------------- observations

@@ -34,3 +34,9 @@ def soc_of(code: str) -> str | None:
 def wants_occupations(roles_lookup: Sequence[Mapping[str, Any]]) -> bool:
     """True when some role names an occupation (2018 SOC or O*NET-SOC)."""
     return any(as_list(r.get(SOC_KEY)) or as_list(r.get(ONET_SOC_KEY)) for r in roles_lookup)
+
+
+def role_socs(roles_lookup: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every 2018 SOC the roles name (their `soc`, and the SOC of each O*NET-SOC code), once, sorted."""
+    codes = {str(c) for r in roles_lookup for key in (SOC_KEY, ONET_SOC_KEY) for c in as_list(r.get(key))}
+    return sorted({soc for soc in map(soc_of, codes) if soc})

@@ -23,8 +23,13 @@ from scrapers.itjobswatch import SOURCE as ITJOBSWATCH
 from scrapers.layoffs import SOURCE as LAYOFFS
 from scrapers.ons import SOURCE as ONS
 from scrapers.warn import SOURCE as WARN
+from scrapers.hn import SOURCE as HN
+from scrapers.bls_ep import SOURCE as BLS_EP
+from scrapers.oews import SOURCE as OEWS
+from scrapers.ai_exposure import SOURCE as AI_EXPOSURE
 
-SOURCES: dict[str, Source] = {s.name: s for s in (ITJOBSWATCH, INDEED, BLS, FRED, LAYOFFS, WARN, CLAIMS, BOARDS, ONS)}
+SOURCES: dict[str, Source] = {s.name: s for s in (ITJOBSWATCH, INDEED, BLS, FRED, LAYOFFS, WARN, CLAIMS, BOARDS, ONS, HN, BLS_EP,
+                                                 OEWS, AI_EXPOSURE)}
 
 for _source in SOURCES.values():  # core sits below the scrapers: the keys are handed down
     declare_lookup(_source.name, _source.lookup)

@@ -82,8 +82,14 @@ class SimRole:
     #: text so the role stays hashable
     extra: str = "{}"
 
+    @property
+    def soc(self) -> list[str]:
+        """The role's 2018 SOC (the role file's top-level `soc`): the synthetic one its OEWS series names."""
+        return [f"{s[-8:-6]}-{s[-6:-2]}" for s in self.bls_series[:1]]
+
     def lookup(self) -> dict[str, Any]:
         out: dict[str, Any] = {
+            "onet_soc": [f"{code}.00" for code in self.soc],  # the O*NET-SOC of each SOC (its `.00` detail)
             "itjobswatch": {"slug": self.slug, "kind": self.kind},
             "indeed": {"country": self.country, "sectors": list(self.sectors)},
             "bls_series": list(self.bls_series),
@@ -95,7 +101,7 @@ class SimRole:
 
     def lookup_keys(self) -> dict[str, Any]:
         """Same shape as `core.catalogue.Role.lookup_keys()`."""
-        return {**self.lookup(), "role_id": self.id}
+        return {**self.lookup(), "role_id": self.id, **({"soc": self.soc} if self.soc else {})}
 
 
 def _rng(seed: int, *parts: Any) -> random.Random:
@@ -170,7 +176,7 @@ def role_document(role: SimRole, seed: int = 0, as_of: date = DEFAULT_AS_OF) -> 
         "id": role.id,
         "title": role.title,
         "seniority": r.choice(("Junior", "Mid-level", "Senior")),
-        "soc": [f"{role.bls_series[0][-8:-6]}-{role.bls_series[0][-6:-2]}"] if role.bls_series else [],
+        "soc": role.soc,
         "geography": "UK",
         "lookup": role.lookup(),
         "tasks": tasks,

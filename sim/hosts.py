@@ -28,8 +28,12 @@ SOURCE_HOST = {"itjobswatch": "itjobswatch", "indeed": "github", "warn": "github
 #: the real host each sim host stands for, and its interval in core/settings.toml
 REAL_HOSTS = {"itjobswatch": "www.itjobswatch.co.uk", "github": "raw.githubusercontent.com",
               "bls": "api.bls.gov", "fred": "fred.stlouisfed.org", **{h: h for h in DOUBLE_HOSTS}}
-#: sim host -> the source whose double answers it
-DOUBLE_OF = {h: name for name, s in SIMULATED.items() for h in s.hosts}
+#: sim host -> the sources whose doubles answer it (bls_ep and oews share www.bls.gov: each
+#: double answers its own paths, the first to answer wins)
+DOUBLE_OF: dict[str, tuple[str, ...]] = {}
+for _name, _source in SIMULATED.items():
+    for _host in _source.hosts:
+        DOUBLE_OF[_host] = (*DOUBLE_OF.get(_host, ()), _name)
 
 # ---- paths (IT Jobs Watch role pages come from the roles: `WorldRole.page_path`)
 INDEED_PREFIX = "/hiring-lab"

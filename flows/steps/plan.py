@@ -19,7 +19,7 @@ from core.catalogue import DIMENSIONS, Catalogue, load_catalogue, not_a_regular_
 from core.paths import Home
 from core.settings import Settings, load_settings
 from flows.steps.runs import new_run_id, record_failure, start_run
-from scrapers.base import SourceRequest
+from scrapers.base import ScraperError, SourceRequest
 from scrapers.gather import build_requests
 from scrapers.http import HttpSettings, Validator, local_path
 from scrapers.registry import SOURCES, catalogue_options
@@ -114,11 +114,14 @@ def _plan_run(home_dir: Home, settings: Settings, day: date, kind: str, run_id: 
         load_catalogue_stage(con, catalogue, run_id)  # before refresh: tonight's evidence stacks on the seed
         validators = {url: Validator(etag, lm, sha, checked)
                       for url, etag, lm, sha, checked in queries.http_validators(con)}
+        stored = {s.name: queries.stored_series(con, s.name, s.stored.metrics)
+                  for s in SOURCES.values() if s.stored is not None}
     options = {name: dict(table) for name, table in settings.sources.items()}
     if catalogue_dir:  # reviewed files a source reads (claims, watch-lists) travel with the catalogue
         for name, files in catalogue_options(catalogue_dir).items():
             options.setdefault(name, {}).update(files)
     errors = list(catalogue.errors)
+    _stored_states(stored, options, errors)
     requests = build_requests(list(SOURCES.values()), [r.lookup_keys() for r in catalogue], base_urls, options,
                               today=day, errors=errors)
     requests = _readable_local_files(requests, errors)
@@ -130,6 +133,18 @@ def _plan_run(home_dir: Home, settings: Settings, day: date, kind: str, run_id: 
         log.warning("plan: %s", message)
     progress.stage("plan", "done", f"{len(catalogue)} roles, {len(requests)} requests, {len(by_host)} hosts")
     return NightPlan(run_id, kind, day, home_dir, settings, http, catalogue, by_host, validators, errors)
+
+
+def _stored_states(stored: dict[str, pd.DataFrame], options: dict[str, dict], errors: list[str]) -> None:
+    """Hand each source what it declared it needs back of its stored observations (`Source.stored`)."""
+    for name, rows in stored.items():
+        spec = SOURCES[name].stored
+        assert spec is not None
+        try:
+            options.setdefault(name, {})["stored"] = dict(spec.state(rows))
+        except ScraperError as exc:
+            # planning as if nothing were stored costs requests, never data: reported, not fatal
+            errors.append(f"{name}: stored state unreadable, planned as if nothing were stored: {exc}")
 
 
 def _readable_local_files(requests: list[SourceRequest], errors: list[str]) -> list[SourceRequest]:

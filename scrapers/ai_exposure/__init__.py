@@ -4,17 +4,18 @@ Anthropic Economic Index): each study its own series, every release kept, keyed 
 from dataclasses import fields
 from pathlib import Path
 
-from scrapers.ai_exposure import schema, settings
+from scrapers.ai_exposure import schema, settings, simulated
 from scrapers.ai_exposure.fetch import requests_for
 from scrapers.ai_exposure.lookup import LOOKUP
 from scrapers.ai_exposure.parse import parse
-from scrapers.base import Source
+from scrapers.base import Simulation, Source
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 #: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
 #: `Source` as far as it already has the fields, so the package is registered by one line.
 DECLARATIONS = {"lookup": LOOKUP, "metrics": schema.METRICS, "bands": schema.BANDS, "hosts": schema.HOSTS,
-                "samples": SAMPLES}
+                "samples": SAMPLES,
+                "simulation": Simulation(respond=simulated.respond, paths=simulated.paths, options=simulated.options)}
 
 SOURCE = Source(
     name="ai_exposure",

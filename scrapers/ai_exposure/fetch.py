@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapers.ai_exposure import settings as S
 from scrapers.base import RequestOptions, ScraperError, SourceRequest, as_list
@@ -21,11 +22,14 @@ def requests_for(roles_lookup: Sequence[Mapping[str, Any]],
     unknown = [name for name in chosen if name not in S.STUDIES]
     if unknown:
         raise ScraperError(f"ai_exposure.studies: unknown study {unknown}; known: {sorted(S.STUDIES)}")
+    # `bases` (real host -> base URL) points each host elsewhere (the simulator's hosts)
+    bases = dict(options.options.get("bases") or {})
     out = []
     for name in chosen:
         study = S.STUDIES[name]
-        # a loopback base replaces every real base alike: the studies' paths never collide
-        base = options.base(study.base_url)
+        host = urlsplit(study.base_url).netloc
+        # else a loopback base replaces every real base alike: the studies' paths never collide
+        base = str(bases[host]).rstrip("/") if host in bases else options.base(study.base_url)
         for release in study.releases:
             out.append(SourceRequest(source="ai_exposure", url=base + release.path,
                                      allowed_content_types=study.content_types,

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 
 GITHUB_RAW = "https://raw.githubusercontent.com"
+#: `resolve/` URLs of files kept in LFS/Xet storage redirect to a CDN: cdn-lfs.huggingface.co is
+#: the same site and followed; a redirect to another registrable domain (cas-bridge.xethub.hf.co)
+#: is refused by the HTTP layer like every off-site redirect (outcome `offhost_redirect`, the
+#: target named in the fetch log), never followed silently
 HUGGING_FACE = "https://huggingface.co"
 CSV = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
 XLSX = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream",

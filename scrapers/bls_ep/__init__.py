@@ -4,8 +4,8 @@ employment, % change, openings, and the factors BLS names per occupation."""
 from dataclasses import fields
 from pathlib import Path
 
-from scrapers.base import Source
-from scrapers.bls_ep import schema, settings
+from scrapers.base import Simulation, Source
+from scrapers.bls_ep import schema, settings, simulated
 from scrapers.bls_ep.fetch import requests_for
 from scrapers.bls_ep.lookup import LOOKUP
 from scrapers.bls_ep.parse import parse
@@ -14,7 +14,7 @@ SAMPLES = Path(__file__).resolve().parent / "samples"
 #: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
 #: `Source` as far as it already has the fields, so the package is registered by one line.
 DECLARATIONS = {"lookup": LOOKUP, "metrics": schema.METRICS, "bands": schema.BANDS, "hosts": schema.HOSTS,
-                "samples": SAMPLES}
+                "samples": SAMPLES, "simulation": Simulation(respond=simulated.respond, paths=simulated.paths)}
 
 SOURCE = Source(
     name="bls_ep",

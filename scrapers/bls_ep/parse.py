@@ -32,8 +32,13 @@ def _vintage(header: Row, where: str) -> tuple[int, int, int, int]:
 
 
 def _periods(base: int, proj: int) -> dict[str, tuple[date, date]]:
-    return {"base": (date(base, 1, 1), date(base, 12, 31)), "projected": (date(proj, 1, 1), date(proj, 12, 31)),
-            "span": (date(base, 1, 1), date(proj, 12, 31))}
+    # Every figure of a vintage is dated by its base year, the year the projection is made from:
+    # a projection is a statement of that release, and dated by its target year (2034) it would
+    # be a future period, which the plausibility guards rightly refuse. The projected year is in
+    # the detail ("vintage 2024-34"); consecutive vintages are consecutive points of one series,
+    # so the release-over-release change is a change of the series.
+    year = (date(base, 1, 1), date(base, 12, 31))
+    return {"base": year, "projected": year, "span": year}
 
 
 def _projections(rows: list[Row], where: str) -> tuple[list[dict], tuple[int, int]]:

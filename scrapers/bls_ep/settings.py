@@ -33,8 +33,8 @@ TOP_CODED = r">=\s*\$?[\d,.]+"
 #: employment and openings are published in thousands; stored as counts
 THOUSANDS = 1000.0
 
-#: (measure, metric, unit, period kind, scale): period kind "base" = the base year, "projected"
-#: = the projected year, "span" = base year start to projected year end
+#: (measure, metric, unit, period kind, scale): the period kinds "base", "projected" and "span"
+#: all date a figure by its vintage's base year (see parse._periods)
 MEASURES = (
     ("employment_base", "ep_employment_base", "count", "base", THOUSANDS),
     ("employment_projected", "ep_employment_projected", "count", "projected", THOUSANDS),

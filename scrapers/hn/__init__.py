@@ -4,9 +4,9 @@ and share of posts matching its patterns, with the comment ids counted."""
 from dataclasses import fields
 from pathlib import Path
 
-from scrapers.base import Source
-from scrapers.hn import schema, settings
-from scrapers.hn.fetch import requests_for
+from scrapers.base import Simulation, Source, StoredRead
+from scrapers.hn import schema, settings, simulated
+from scrapers.hn.fetch import STORED_METRICS, requests_for, stored_state
 from scrapers.hn.lookup import LOOKUP
 from scrapers.hn.parse import parse
 
@@ -27,6 +27,10 @@ SOURCE = Source(
     display_name="Hacker News Who is hiring?",
     credit_line="Source: counts of Hacker News \"Who is hiring?\" posts (via Algolia HN Search)",
     aliases=("hacker news", "who is hiring", "hn"),
+    # which threads are known and when each was counted: without it every night would ask for
+    # the whole thread list again and never count a post
+    stored=StoredRead(metrics=STORED_METRICS, state=stored_state),
+    simulation=Simulation(respond=simulated.respond, paths=simulated.paths, lookup=simulated.lookup),
     **{k: v for k, v in DECLARATIONS.items() if k in {f.name for f in fields(Source)}},
 )
 

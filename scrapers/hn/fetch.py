@@ -61,6 +61,21 @@ class HnState:
         return cls(threads, counted)
 
 
+    def to_mapping(self) -> dict[str, dict[str, Any]]:
+        """The plain form `from_mapping` reads (what the plan step hands `requests_for`)."""
+        return {"threads": {f"{month:%Y-%m}": thread for month, thread in sorted(self.threads.items())},
+                "counted": {str(thread): day.isoformat() for thread, day in sorted(self.counted.items())}}
+
+
+#: the stored observations the state is built from (`Source.stored`)
+STORED_METRICS = ("hn_thread_comments", "hn_posts")
+
+
+def stored_state(frame: Any) -> dict[str, dict[str, Any]]:
+    """`options["stored"]` from the rows `warehouse.queries.stored_series` reads back."""
+    return HnState.from_observations(frame).to_mapping()
+
+
 def _day(value: Any) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else date.fromisoformat(str(value)[:10])
 
@@ -109,13 +124,15 @@ def plan(state: HnState, today: date, patterns: Mapping[str, Any], base_url: str
     """The requests for tonight (pure: no I/O, no clock)."""
     base = base_url.rstrip("/")
     hits = S.BACKFILL_HITS if backfill or not state.threads else S.NIGHTLY_HITS
+    # the night rides along so a running month's counts end on it, not in the future
+    night = today.isoformat()
     out = [SourceRequest(source="hn", url=base + S.SEARCH_PATH.format(hits=hits),
-                         allowed_content_types=S.ALLOWED_CONTENT_TYPES, context={"kind": "threads"})]
+                         allowed_content_types=S.ALLOWED_CONTENT_TYPES, context={"kind": "threads", "night": night})]
     for month, thread in threads_to_count(state, today, settle_days):
         out.append(SourceRequest(source="hn", url=base + S.ITEM_PATH.format(id=thread),
                                  allowed_content_types=S.ALLOWED_CONTENT_TYPES, max_bytes=S.MAX_BYTES,
                                  context={"kind": "thread", "thread_id": thread, "month": month.isoformat(),
-                                          "patterns": dict(patterns)}))
+                                          "night": night, "patterns": dict(patterns)}))
     return out
 
 

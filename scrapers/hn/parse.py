@@ -56,6 +56,13 @@ def header_line(fragment: str) -> str:
     return ""
 
 
+def _end(month: date, context: ParseContext) -> date:
+    """The month's end, or the night the count was taken while the month is still running: a
+    thread's count covers its posts so far, and a period ending after the night is a future one."""
+    night = context.get("night")
+    return min(month_end(month), date.fromisoformat(str(night))) if night else month_end(month)
+
+
 def _threads(doc: dict, context: ParseContext, where: str) -> pd.DataFrame:
     hits = doc.get("hits")
     if not isinstance(hits, list):
@@ -75,7 +82,7 @@ def _threads(doc: dict, context: ParseContext, where: str) -> pd.DataFrame:
         months[month] = hit["objectID"]
         comments = hit.get("num_comments")
         rows.append({"series_key": f"hn:thread:{month:%Y-%m}", "subject": str(hit["objectID"]),
-                     "metric": "hn_thread_comments", "period_start": month, "period_end": month_end(month),
+                     "metric": "hn_thread_comments", "period_start": month, "period_end": _end(month, context),
                      "value": None if comments is None else float(comments), "unit": "count",
                      "detail": json.dumps({"title": hit["title"], "created_at": hit.get("created_at"),
                                            "points": hit.get("points"), "counts": "all comments, replies included"},
@@ -128,7 +135,7 @@ def _thread(doc: dict, context: ParseContext, where: str) -> pd.DataFrame:
             deleted += 1  # deleted or dead: not a job post
             continue
         posts.append((int(child["id"]), child.get("text") or ""))
-    base = {"source": "hn", "geography": "world", "period_start": month, "period_end": month_end(month)}
+    base = {"source": "hn", "geography": "world", "period_start": month, "period_end": _end(month, context)}
     if not posts:
         # a thread minutes old, or an emptied one: no denominator, so nothing is counted (not a 0 %)
         context.note(f"hn: thread {doc['id']} ({month:%Y-%m}) has no top-level posts yet; nothing counted")

@@ -4,8 +4,8 @@ per occupation exists without a year of our own snapshots."""
 from dataclasses import fields
 from pathlib import Path
 
-from scrapers.base import Source
-from scrapers.oews import schema, settings
+from scrapers.base import Simulation, Source
+from scrapers.oews import schema, settings, simulated
 from scrapers.oews.fetch import requests_for
 from scrapers.oews.lookup import LOOKUP
 from scrapers.oews.parse import parse, sniff
@@ -14,7 +14,8 @@ SAMPLES = Path(__file__).resolve().parent / "samples"
 #: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
 #: `Source` as far as it already has the fields, so the package is registered by one line.
 DECLARATIONS = {"lookup": LOOKUP, "metrics": schema.METRICS, "bands": schema.BANDS, "hosts": schema.HOSTS,
-                "samples": SAMPLES, "sniff": sniff}
+                "samples": SAMPLES, "sniff": sniff,
+                "simulation": Simulation(respond=simulated.respond, paths=simulated.paths)}
 
 SOURCE = Source(
     name="oews",

@@ -47,7 +47,8 @@ def get_paths(world: SimWorld, host: str) -> list[str]:
     if host == "fred":
         return [f"{FRED_PATH}?id={s}" for s in FRED_SERIES]
     if host in DOUBLE_OF:
-        return SIMULATED[DOUBLE_OF[host]].simulation.paths(world.lookups, world.seed).get(host, [])
+        return [p for name in DOUBLE_OF[host] for p in SIMULATED[name].simulation.paths(world.lookups, world.seed)
+                .get(host, [])]
     return []
 
 
@@ -90,7 +91,11 @@ def _body(world: SimWorld, host: str, path: str, kinds: dict[str, Any]) -> tuple
     if host in DOUBLE_OF:  # a source's own double (its package's simulated.py)
         request = SimRequest(host=host, path=path, lookups=world.lookups, as_of=world.as_of, seed=world.seed,
                              epoch=world.global_epoch, faults={k: dict(f.params) for k, f in kinds.items()})
-        return SIMULATED[DOUBLE_OF[host]].simulation.respond(request)
+        for name in DOUBLE_OF[host]:
+            answer = SIMULATED[name].simulation.respond(request)
+            if answer is not None:
+                return answer
+        return None
     return None
 
 

@@ -157,7 +157,7 @@ def test_a_dripping_host_degrades_the_night_and_the_others_load(drip_night):
         if "CPIAUCSL" not in f["url"] and "JTSJOL" not in f["url"]:
             by_source.setdefault(f["source"], set()).add(f["outcome"])
     assert by_source == {s: {"ok"} for s in ("itjobswatch", "indeed", "warn", "layoffs", "bls", "fred", "claims",
-                                             "boards", "ons")}
+                                             "boards", "ons", "hn", "bls_ep", "oews", "ai_exposure")}
     loaded = {s for (s,) in rows(drip_night["db"], "SELECT DISTINCT source FROM observations WHERE run_id = ?",
                                  [summary["run_id"]])}
     assert {"itjobswatch", "indeed", "bls", "fred", "claims"} <= loaded

@@ -50,8 +50,9 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     home = Home.resolve(tmp_path / "home")
     first = night(home.root, config, demo=True)
     assert first["as_of"] == "2026-03-02"
-    # IT Jobs Watch pages for DevOps and Cloud Architect are not in the samples (404): degraded, not failed.
-    assert first["status"] == "degraded" and first["failing_sources"] == ["itjobswatch"]
+    # IT Jobs Watch pages for DevOps and Cloud Architect and the OEWS 2021 and 2022 national files
+    # are not in the samples (404): degraded, not failed.
+    assert first["status"] == "degraded" and first["failing_sources"] == ["itjobswatch", "oews"]
     assert first["refresh"]["observations"] > 1000 and first["refresh"]["quarantined"] == 0
 
     dims = query(home.warehouse, "SELECT dimension, score, origin, confidence, rationale FROM evidence_history"
@@ -79,6 +80,23 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
         [name for view in MARTS for name in mart_files(view)] + [DICTIONARY_CSV])
     assert {"lineage.parquet", "run_log.csv", "alert_log.parquet"} <= {p.name for p in home.marts.iterdir()}
     assert query(home.analyst_copy, "SELECT count(*) FROM latest_scores") == [(3,)]
+
+    # every new source stored its observations; HN found its thread (the list) ...
+    stored = dict(query(home.warehouse, "SELECT source, count(*) FROM observations GROUP BY 1"))
+    assert {"bls_ep", "oews", "ai_exposure", "hn"} <= set(stored)
+    assert query(home.warehouse, "SELECT subject FROM observations WHERE metric = 'hn_thread_comments'") == [
+        ("2396027",)]
+    # ... and counts it the next night, from what the plan step read back of the warehouse
+    counted = night(home.root, config, demo=True)
+    assert counted["status"] == "degraded" and counted["refresh"]["quarantined"] == 0
+    added = query(home.warehouse, "SELECT DISTINCT o.source, o.metric FROM observations o JOIN fetches f USING (fetch_id)"
+                                  " WHERE f.run_id = ? ORDER BY 2", [counted["run_id"]])
+    # (the nightly list is the short page, a request of its own: parsed once, then unchanged)
+    assert added == [("hn", "hn_posts"), ("hn", "hn_role_posts"), ("hn", "hn_role_share_pct"),
+                     ("hn", "hn_thread_comments")]
+    roles = dict(query(home.warehouse, "SELECT subject, value FROM observations WHERE metric = 'hn_role_posts'"))
+    # of the six posts: Groupon's "Big Data", Rally's "development/operations", Tinkercad's "distributed systems"
+    assert roles == {"mlops-engineer": 1, "devops-engineer": 1, "cloud-architect": 1}
 
     before = snapshot(home.warehouse)
     published = {p: p.stat().st_mtime_ns for p in (home.analyst_copy, home.site / "index.html")}

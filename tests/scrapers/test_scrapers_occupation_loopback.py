@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import pytest
 from tests.scrapers.scrapers_helpers import one
 
 from scrapers import ai_exposure, bls_ep, hn, oews
 from scrapers.archive import RawArchive
 from scrapers.gather import gather
-from scrapers.hn.fetch import HnState
 from scrapers.loopback import sample_server
 
 pytestmark = pytest.mark.slow
@@ -62,13 +60,13 @@ def test_hn_two_nights_from_an_empty_store(fast, tmp_path):
     first, _ = night(hn, fast, tmp_path, roles=roles, today=date(2023, 9, 25))
     assert [f.outcome for f in first.fetches] == ["ok"] and "hitsPerPage=1000" in first.fetches[0].url
     listed = first.observations
-    assert one(listed, series_key="hn:thread:2023-09") == 500
-    # what the plan step reads back from the warehouse; the April 2011 thread is the one with a sample
-    stored = pd.DataFrame({"metric": ["hn_thread_comments"], "subject": ["2396027"],
-                           "period_start": [date(2011, 4, 1)], "fetched_at": [None]})
-    state = HnState.from_observations(stored)
-    second, _ = night(hn, fast, tmp_path, roles=roles, today=date(2023, 9, 26),
-                      source_options={"hn": {"stored": {"threads": {m.isoformat(): t for m, t in state.threads.items()}}}})
+    # the demo's list names the April 2011 thread, the one thread the samples hold
+    assert list(listed.series_key) == ["hn:thread:2011-04"] and list(listed.subject) == ["2396027"]
+    # what the plan step reads back from the warehouse (`Source.stored`): the listed rows, fetched tonight
+    stored = listed.assign(fetched_at=first.fetches[0].fetched_at)
+    state = hn.SOURCE.stored.state(stored)
+    assert state == {"threads": {"2011-04": 2396027}, "counted": {}}
+    second, _ = night(hn, fast, tmp_path, roles=roles, today=date(2023, 9, 26), source_options={"hn": {"stored": state}})
     assert [f.outcome for f in second.fetches] == ["ok", "ok"] and "hitsPerPage=20" in second.fetches[0].url
     obs = second.observations
     assert one(obs, metric="hn_posts") == 6 and one(obs, series_key="hn:role:php-developer:posts") == 1

@@ -59,14 +59,15 @@ def test_every_source_parses_and_the_numbers_are_the_worlds(sim, roles):
     result = _gather(sim, roles)
     assert {f.outcome for f in result.fetches} == {"ok"}, [(f.url, f.outcome, f.detail) for f in result.fetches]
     obs = result.observations
-    assert set(obs["source"]) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "boards", "ons"}
+    assert set(obs["source"]) == {"itjobswatch", "indeed", "bls", "fred", "layoffs", "warn", "boards", "ons", "hn",
+                                  "bls_ep", "oews", "ai_exposure"}
     for role in roles:
         numbers = itjobswatch.numbers(sim.world, sim.world.by_path[sim.world.role_paths("itjobswatch", [role.id])[0]])
         postings = obs[(obs["source"] == "itjobswatch") & (obs["metric"] == "postings")
                        & (obs["subject"] == role.slug)].sort_values("period_end", ascending=False)
         assert postings["value"].tolist() == [float(v) for v in numbers["postings"]]
         assert postings["period_end"].iloc[0] == AS_OF - timedelta(days=1)
-    oews = obs[obs["metric"] == "oews_annual_median"]
+    oews = obs[(obs["metric"] == "oews_annual_median") & (obs["source"] == "bls")]
     assert set(oews["subject"]) == {s for r in roles for s in r.bls_series}
     sectors = obs[obs["metric"] == "sector_postings_index"]
     assert set(sectors["subject"]) == {s for r in roles for s in r.sectors}
@@ -90,7 +91,9 @@ def test_date_and_bump_change_only_what_they_should(sim, roles):
     sim.advance(1)
     third = _gather(sim, roles, validators=second.validators())
     # a board none of whose postings opened or closed overnight answers the same (unchanged)
-    assert all(f.outcome == "ok" for f in third.fetches if f.source not in ("warn", "boards"))
+    yearly = ("bls_ep", "oews", "ai_exposure")  # annual files and pinned releases: the same bytes tomorrow
+    assert all(f.outcome == "ok" for f in third.fetches if f.source not in ("warn", "boards", *yearly))
+    assert {f.outcome for f in third.fetches if f.source in yearly} == {"unchanged"}
     assert any(f.outcome == "ok" for f in third.fetches if f.source == "boards")
 
 

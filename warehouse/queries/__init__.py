@@ -10,7 +10,7 @@ from warehouse.queries.common import (  # noqa: F401
     RECENT_EVIDENCE_DAYS, CONTENT_TABLES, records,
 )
 from warehouse.queries.night import (  # noqa: F401
-    table_stamp, content_stamps, evidence_stamp_before, run_start, http_validators, catalogue_versions_held, refresh_state, observation_history, changed_observations, current_evidence, run_status, last_finished_as_of_until, jump_held_values, archived_fetches, compare_with_stored,
+    table_stamp, content_stamps, evidence_stamp_before, run_start, http_validators, catalogue_versions_held, stored_series, refresh_state, observation_history, changed_observations, current_evidence, run_status, last_finished_as_of_until, jump_held_values, archived_fetches, compare_with_stored,
 )
 from warehouse.queries.alerts import (  # noqa: F401
     last_finished_as_of, score_history_since, source_health_since, alert_ids_held, ALERT_COLUMNS, alerts_to_deliver, zone_changes_on, quarantined_in_run, alerts_of_run,

@@ -49,6 +49,30 @@ def catalogue_versions_held(con: duckdb.DuckDBPyConnection) -> set[tuple[str, st
     return {(r, h) for r, h in con.execute("SELECT role_id, content_hash FROM catalogue_versions").fetchall()}
 
 
+def stored_series(con: duckdb.DuckDBPyConnection, source: str, metrics: Sequence[str]) -> pd.DataFrame:
+    """A source's stored observations of `metrics`, one row per (metric, series_key, subject,
+    period_start) with its newest value, and `fetched_at`: the last time the request that stored
+    it answered (`ok` or `unchanged`). A source's plan-time state (`Source.stored`) reads it.
+
+    Why the request and not the row: an unchanged body is not parsed, and an unchanged value is
+    not stored again (`changed_observations`), so the row's own fetch would say a thread was
+    last counted weeks ago when it was re-counted last night.
+    """
+    return con.execute("""
+        WITH held AS (
+            SELECT o.metric, o.series_key, o.subject, o.period_start, o.value, f.fetched_at, f.request_key
+            FROM observations o JOIN fetches f USING (fetch_id)
+            WHERE o.source = $source AND list_contains($metrics, o.metric)),
+        answered AS (
+            SELECT request_key, max(fetched_at) AS answered_at FROM fetches
+            WHERE source = $source AND outcome IN ('ok', 'unchanged') AND request_key IS NOT NULL GROUP BY ALL)
+        SELECT h.metric, h.series_key, h.subject, h.period_start, arg_max(h.value, h.fetched_at) AS value,
+               greatest(max(h.fetched_at), max(a.answered_at)) AS fetched_at
+        FROM held h LEFT JOIN answered a USING (request_key)
+        GROUP BY ALL ORDER BY h.metric, h.period_start, h.series_key, h.subject""",
+        {"source": source, "metrics": list(metrics)}).df()
+
+
 # --------------------------------------------------------------------------- refresh inputs
 
 def refresh_state(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[str, str | None] | None:
