@@ -8,205 +8,150 @@ implements exactly that.
 
 from __future__ import annotations
 
-import json
-import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from core.vocabulary import DIMENSIONS
+from scoring.dimension_records import MetricRows, join_json, missing, missing_json
 from scoring.models import DimensionScores, Metrics
-from scoring.rubric import InputSpec, ConfidenceSpec, DimensionSpec, Rubric, input_score, band_label, fmt_score, round_half_away
+from scoring.rubric import DimensionSpec, Rubric, fmt_score
 
 # --- metrics -> dimension scores ----------------------------------------------------------------
 STATUS_PRIORITY = ("request_failed", "quarantined", "stale", "insufficient_history", "insufficient_sample", "no_cpi",
                    "not_published", "no_data", "no_lookup_key")
+COLUMNS = ["role_id", "dimension", "score", "confidence", "inputs", "rationale", "rubric_version", "status"]
 
 
-def _freshness(age_days: int | None, spec: InputSpec, conf: ConfidenceSpec) -> float:
-    if age_days is None:
-        return 1.0
-    full = conf.fresh_fraction * spec.max_age_days
-    if age_days <= full:
-        return 1.0
-    span = max(spec.max_age_days - full, 1e-9)
-    return max(conf.stale_floor, 1.0 - (1.0 - conf.stale_floor) * (age_days - full) / span)
+class _Slot:
+    """One primary input of a dimension, over every role: where its (and its fallback's) row is,
+    which is usable, which request failed."""
+
+    def __init__(self, rows: MetricRows, pos: dict[str, np.ndarray], spec: DimensionSpec, primary: str,
+                 n_roles: int) -> None:
+        none = np.full(n_roles, -1)
+        self.primary, self.fallback = primary, spec.fallback(primary)
+        self.weight = spec.inputs[primary].weight
+        self.p = pos.get(primary, none)
+        self.f = pos.get(self.fallback, none) if self.fallback else none
+        status = np.append(rows.status, None)  # index -1 = no row
+        ok = np.append(rows.ok, False)
+        self.p_ok = ok[self.p]
+        self.f_ok = ok[self.f] & ~self.p_ok
+        self.used = self.p_ok | self.f_ok
+        self.chosen = np.where(self.p_ok, self.p, np.where(self.f_ok, self.f, -1))
+        self.p_failed = status[self.p] == "request_failed"
+        self.f_failed = (status[self.f] == "request_failed") & ~self.p_ok
 
 
-def _sample_factor(sample_size: float | None, spec: InputSpec) -> float:
-    if sample_size is None or spec.full_sample is None:
-        return 1.0
-    return min(1.0, float(sample_size) / spec.full_sample)
-
-
-def _nan_to_none(x):
-    if x is None or x is pd.NA or x is pd.NaT:
-        return None
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    return x
-
-
-class _Parsed:
-    """json.loads per distinct string, for one scoring pass.
-
-    Roles sharing a lookup key share their metrics' inputs and lineage strings (a layoffs
-    lineage is ~70 KB); each is parsed once. The parsed objects are shared: never mutate them.
-    """
-
-    def __init__(self) -> None:
-        self._inputs: dict[str, object] = {}
-        self._sources: dict[str, list[str]] = {}
-
-    def inputs(self, text: str):
-        if text not in self._inputs:
-            self._inputs[text] = json.loads(text)
-        return self._inputs[text]
-
-    def sources(self, lineage: str | None) -> list[str]:
-        """The sources a lineage names, sorted (a new list each call)."""
-        text = lineage or "[]"
-        if text not in self._sources:
-            self._sources[text] = sorted({o["source"] for o in json.loads(text) if o.get("source")})
-        return list(self._sources[text])
-
-
-def _is_null(x) -> bool:
-    return _nan_to_none(x) is None
-
-
-def _metric_record(row: pd.Series | dict | None, parsed: _Parsed | None = None) -> dict | None:
-    if row is None:
-        return None
-    parsed = parsed or _Parsed()
-    observed = _nan_to_none(row["observed_to"])
-    return {
-        "metric": row["metric"], "value": _nan_to_none(row["value"]), "unit": row["unit"], "status": row["status"],
-        "note": row["note"], "sample_size": _nan_to_none(row["sample_size"]),
-        "observed_to": None if observed is None else pd.Timestamp(observed).date().isoformat(),
-        "inputs": parsed.inputs(row["inputs"]),
-        # Attribution travels with the score: the sources of the observations a usable metric rests on.
-        "sources": parsed.sources(row.get("lineage")) if row["status"] == "ok" else [],
-    }
-
-
-def _missing(metric: str) -> dict:
-    return {"metric": metric, "status": "no_data", "note": "no metric row"}
-
-
-def _failed_tonight(spec: DimensionSpec, rows: dict[str, pd.Series | dict]) -> list[str]:
-    """The inputs the dimension would have used tonight whose request failed, in rubric order: a
-    failed primary always; a failed fallback only when its primary is not usable."""
-    def failed(metric: str | None) -> bool:
-        return metric is not None and rows.get(metric) is not None and rows[metric]["status"] == "request_failed"
-
-    return [m for p in spec.primaries() for m in (p, spec.fallback(p))
-            if failed(m) and (m == p or rows.get(p) is None or rows[p]["status"] != "ok")]
-
-
-def _carried_for_failure(role_id: str, dim: str, failed: list[str], rows: dict[str, pd.Series | dict],
-                         rubric: Rubric, parsed: _Parsed) -> dict:
+def _failed_row(rows: MetricRows, slots: list[_Slot], r: int, rubric: Rubric) -> tuple:
     # Not rebuilt from what is left: without its failed input a dimension falls back on proxies
     # (a sector index alone moved a role across the Green line), so it carries, whole.
-    records = [_metric_record(rows[m], parsed) for m in failed]
-    inputs = {"rubric_version": rubric.version, "used": [], "unused": records, "request_failed": failed}
-    reasons = "; ".join(f"{r['metric']}: {r['note']}" for r in records)
-    return {"role_id": role_id, "dimension": dim, "rubric_version": rubric.version, "score": None,
-            "confidence": None, "status": "request_failed:" + ",".join(failed),
-            "inputs": json.dumps(inputs, sort_keys=True, default=str),
-            "rationale": f"not recomputed under {rubric.version}: a request it reads failed tonight ({reasons})"}
+    failed = [x for s in slots for x in ((s.p[r], s.primary), (s.f[r], s.fallback))
+              if (x[1] == s.primary and s.p_failed[r]) or (x[1] == s.fallback and s.f_failed[r])]
+    names = [m for _, m in failed]
+    inputs = join_json(rubric_version=f'"{rubric.version}"', used="[]", request_failed=_list(f'"{m}"' for m in names),
+                       unused=_list(rows.unused_json(p) for p, _ in failed))
+    reasons = "; ".join(f"{m}: {rows.note[p]}" for p, m in failed)
+    return (None, None, inputs, f"not recomputed under {rubric.version}: a request it reads failed tonight ({reasons})",
+            "request_failed:" + ",".join(names))
 
 
-def _score_one(role_id: str, dim: str, spec: DimensionSpec, rows: dict[str, pd.Series | dict],
-               rubric: Rubric, as_of: pd.Timestamp, parsed: _Parsed | None = None) -> dict:
-    parsed = parsed or _Parsed()
-    failed = _failed_tonight(spec, rows)
-    if failed:
-        return _carried_for_failure(role_id, dim, failed, rows, rubric, parsed)
-    used, unused = [], []
-    total_weight = sum(spec.inputs[m].weight for m in spec.primaries())
-    for primary in spec.primaries():
-        chosen, fallback_used = primary, False
-        row = rows.get(primary)
-        if row is None or row["status"] != "ok":
-            unused.append(_metric_record(row, parsed) or _missing(primary))
-            fb = spec.fallback(primary)
-            fb_row = rows.get(fb) if fb else None
-            if fb_row is None or fb_row["status"] != "ok":
-                if fb:
-                    unused.append(_metric_record(fb_row, parsed) or _missing(fb))
+def _list(items) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
+def _unused(rows: MetricRows, slots: list[_Slot], r: int) -> list[tuple]:
+    """(json, metric, status, note) of the inputs not used, in rubric order."""
+    out = []
+    for s in slots:
+        if s.p_ok[r]:
+            continue
+        for p, m in ((s.p[r], s.primary), (s.f[r], s.fallback)):
+            if m is None or (m == s.fallback and s.f_ok[r]):
                 continue
-            chosen, row, fallback_used = fb, fb_row, True
-        ispec = spec.inputs[chosen]
-        weight = spec.inputs[primary].weight
-        value = float(row["value"])
-        score, raw = input_score(value, ispec)
-        observed = _nan_to_none(row["observed_to"])
-        age = None if observed is None else int((as_of - pd.Timestamp(observed)).days)
-        fresh = _freshness(age, ispec, rubric.confidence)
-        sample = _sample_factor(_nan_to_none(row["sample_size"]), ispec)
-        rec = _metric_record(row, parsed)
-        rec.update({
-            "score": score, "band": band_label(raw, ispec), "band_score": raw, "weight": weight,
-            "direction": ispec.direction, "clamp": list(ispec.clamp), "age_days": age,
-            "freshness": round(fresh, 4), "sample_factor": round(sample, 4),
-            "fallback_for": primary if fallback_used else None,
-        })
-        if fallback_used:
-            rec["primary_note"] = rows[primary]["note"] if rows.get(primary) is not None else "no metric row"
-        used.append(rec)
+            if p < 0:
+                d = missing(m)
+                out.append((missing_json(m), m, d["status"], d["note"]))
+            else:
+                out.append((rows.unused_json(p), m, rows.status[p], rows.note[p]))
+    return out
 
-    base = {"role_id": role_id, "dimension": dim, "rubric_version": rubric.version}
-    used_weight = sum(u["weight"] for u in used)
-    if not used or used_weight / total_weight < spec.min_coverage - 1e-12:
-        statuses = [u["status"] for u in unused]
-        if used:
-            status = "insufficient_coverage"
+
+def _primary_note(rows: MetricRows, s: _Slot, r: int) -> str:
+    return rows.note[s.p[r]] if s.p[r] >= 0 else "no metric row"
+
+
+def _dimension(rows: MetricRows, pos: dict[str, np.ndarray], dim: str, rubric: Rubric, n_roles: int) -> list[tuple]:
+    """(score, confidence, inputs, rationale, status) for every role, one dimension."""
+    spec = rubric.dimensions[dim]
+    slots = [_Slot(rows, pos, spec, p, n_roles) for p in spec.primaries()]
+    total = sum(spec.inputs[m].weight for m in spec.primaries())
+    discount = rubric.confidence.fallback_discount
+    # Sums in rubric order, unused inputs adding an exact 0.0: the floats the per-role sums gave.
+    used_w = np.zeros(n_roles)
+    num = np.zeros(n_roles)
+    cov = np.zeros(n_roles)
+    qual = np.zeros(n_roles)
+    n_used = np.zeros(n_roles, dtype=np.int64)
+    score_of = np.append(rows.score.astype("float64"), 0.0)
+    fresh = np.append(rows.fresh, 0.0)
+    factor = np.append(rows.factor, 0.0)
+    for s in slots:
+        w = np.where(s.used, s.weight, 0.0)
+        used_w = used_w + w
+        num = num + np.where(s.used, s.weight * score_of[s.chosen], 0.0)
+        cov = cov + np.where(s.used, s.weight * np.where(s.f_ok, discount, 1.0), 0.0)
+        qual = qual + np.where(s.used, s.weight * fresh[s.chosen] * factor[s.chosen], 0.0)
+        n_used += s.used
+    failed = np.logical_or.reduce([s.p_failed | s.f_failed for s in slots])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        combined = num / used_w
+        quality = qual / used_w
+        short = (n_used == 0) | (used_w / total < spec.min_coverage - 1e-12)
+    coverage = cov / total
+    rounded = np.copysign(np.floor(np.abs(combined) + 0.5 + 1e-12), combined)
+    score = np.clip(np.nan_to_num(rounded), -2, 2).astype(np.int64)
+    conf = np.clip(coverage * np.nan_to_num(quality), 0.0, 1.0)
+    version = rubric.version
+    out = []
+    for r in range(n_roles):
+        if failed[r]:
+            out.append(_failed_row(rows, slots, r, rubric))
+            continue
+        used = [(s, s.chosen[r]) for s in slots if s.used[r]]
+        unused = _unused(rows, slots, r)
+        used_json = [rows.used_json(p, s.weight, s.primary if s.f_ok[r] else None,
+                                    _primary_note(rows, s, r) if s.f_ok[r] else None) for s, p in used]
+        if short[r]:
+            statuses = [u[2] for u in unused]
+            if used:
+                status = "insufficient_coverage"
+            else:
+                status = next((x for x in STATUS_PRIORITY if x in statuses), statuses[0] if statuses else "no_data")
+            reasons = "; ".join(f"{m} {st}" + (f" ({note})" if note else "") for _, m, st, note in unused)
+            if used:
+                reasons = (f"only {', '.join(rows.metric[p] for _, p in used)} usable (weight {float(used_w[r]):g} "
+                           f"of {total:g} < min_coverage {spec.min_coverage:g}); " + reasons)
+            inputs = join_json(rubric_version=f'"{version}"', used=_list(used_json),
+                               unused=_list(u[0] for u in unused))
+            out.append((None, None, inputs, f"no usable signal under {version}: {reasons}", status))
+            continue
+        c = float(combined[r])
+        pieces = [rows.piece(p, s.primary if s.f_ok[r] else None,
+                             _primary_note(rows, s, r) if s.f_ok[r] else None) for s, p in used]
+        if len(used) == 1:
+            rationale = f"{pieces[0][0]} under {version} {pieces[0][1]}"
         else:
-            status = next((s for s in STATUS_PRIORITY if s in statuses), statuses[0] if statuses else "no_data")
-        reasons = "; ".join(f"{u['metric']} {u['status']}" + (f" ({u['note']})" if u.get("note") else "")
-                            for u in unused)
-        if used:
-            reasons = (f"only {', '.join(u['metric'] for u in used)} usable (weight {used_weight:g} of "
-                       f"{total_weight:g} < min_coverage {spec.min_coverage:g}); " + reasons)
-        inputs = {"rubric_version": rubric.version, "used": used, "unused": unused}
-        return {**base, "score": None, "confidence": None, "status": status,
-                "inputs": json.dumps(inputs, sort_keys=True, default=str),
-                "rationale": f"no usable signal under {rubric.version}: {reasons}"}
-
-    combined = sum(u["weight"] * u["score"] for u in used) / used_weight
-    score = max(-2, min(2, round_half_away(combined)))
-    coverage = sum(u["weight"] * (rubric.confidence.fallback_discount if u["fallback_for"] else 1.0)
-                   for u in used) / total_weight
-    quality = sum(u["weight"] * u["freshness"] * u["sample_factor"] for u in used) / used_weight
-    confidence = round(max(0.0, min(1.0, coverage * quality)), 3)
-
-    def piece(u: dict) -> tuple[str, str]:
-        extra = ""
-        if u["direction"] == "lower_is_better":
-            extra += ", inverted"
-        if u["band_score"] != (u["score"] if u["direction"] == "higher_is_better" else -u["score"]):
-            extra += f", clamped to {fmt_score(u['score'])}"
-        if u["fallback_for"]:
-            extra += f"; fallback for {u['fallback_for']}: {u['primary_note']}"
-        return f"{u['note']} → {fmt_score(u['score'])}", f"band {u['band']}{extra}"
-
-    if len(used) == 1:
-        text, band = piece(used[0])
-        rationale = f"{text} under {rubric.version} {band}"
-    else:
-        parts = [" ".join(piece(u)) for u in used]
-        weights = "/".join(f"{u['weight']:g}" for u in used)
-        rationale = (f"{'; '.join(parts)}; weighted {weights} = {combined:+.2f} → {fmt_score(score)} "
-                     f"under {rubric.version}")
-    inputs = {"rubric_version": rubric.version, "combined": round(combined, 6), "coverage": round(coverage, 4),
-              "quality": round(quality, 4), "used": used, "unused": unused}
-    return {**base, "score": score, "confidence": confidence, "status": "ok",
-            "inputs": json.dumps(inputs, sort_keys=True, default=str), "rationale": rationale}
-
-
-_SCORED_COLUMNS = ("role_id", "metric", "value", "unit", "status", "note", "sample_size", "observed_to", "inputs",
-                   "lineage")
+            weights = "/".join(f"{s.weight:g}" for s, _ in used)
+            rationale = (f"{'; '.join(' '.join(x) for x in pieces)}; weighted {weights} = {c:+.2f} → "
+                         f"{fmt_score(int(score[r]))} under {version}")
+        inputs = join_json(rubric_version=f'"{version}"', combined=repr(round(c, 6)),
+                           coverage=repr(round(float(coverage[r]), 4)), quality=repr(round(float(quality[r]), 4)),
+                           used=_list(used_json), unused=_list(u[0] for u in unused))
+        out.append((int(score[r]), round(float(conf[r]), 3), inputs, rationale, "ok"))
+    return out
 
 
 def score_dimensions(metrics: pd.DataFrame, rubric: Rubric, as_of: date | str | pd.Timestamp, *,
@@ -219,24 +164,27 @@ def score_dimensions(metrics: pd.DataFrame, rubric: Rubric, as_of: date | str | 
     as_of = pd.Timestamp(as_of).normalize()
     if validate:
         metrics = Metrics.validate(metrics, lazy=True)
-    metrics = metrics[metrics["as_of"] == as_of]
-    # Plain dicts per role (as a groupby over role_id, sorted, without null keys): iterrows
-    # over every metric row cost more than the scoring itself.
-    by_role: dict[object, dict[str, dict]] = {}
-    # only the columns _score_one reads; tolist boxes as to_dict("records") does, faster
-    names = [c for c in _SCORED_COLUMNS if c in metrics.columns]
-    columns = [metrics[c].tolist() for c in names]
-    for r in (dict(zip(names, values)) for values in zip(*columns)):
-        if not _is_null(r["role_id"]):
-            by_role.setdefault(r["role_id"], {})[r["metric"]] = r
-    parsed = _Parsed()
-    out = []
-    for role_id in sorted(by_role):
-        rows = by_role[role_id]
-        for dim in DIMENSIONS:
-            out.append(_score_one(str(role_id), dim, rubric.dimensions[dim], rows, rubric, as_of, parsed))
-    frame = pd.DataFrame(out, columns=["role_id", "dimension", "score", "confidence", "inputs", "rationale",
-                                       "rubric_version", "status"])
+    m = metrics[(metrics["as_of"] == as_of) & metrics["role_id"].notna()]
+    m = m[~m.duplicated(["role_id", "metric"], keep="last")].reset_index(drop=True)
+    roles = sorted(m["role_id"].unique())
+    n_roles = len(roles)
+    rows = MetricRows(m, rubric, as_of)
+    role_at = pd.Index(roles).get_indexer(m["role_id"])
+    pos: dict[str, np.ndarray] = {}
+    for name in rubric.metrics():
+        at = np.flatnonzero(rows.metric == name)
+        pos[name] = np.full(n_roles, -1)
+        pos[name][role_at[at]] = at
+    per_dim = [_dimension(rows, pos, dim, rubric, n_roles) for dim in DIMENSIONS]
+    frame = pd.DataFrame({
+        "role_id": np.repeat(np.array([str(r) for r in roles], dtype=object), len(DIMENSIONS)),
+        "dimension": np.tile(np.array(DIMENSIONS, dtype=object), n_roles),
+    })
+    cells = [per_dim[d][r] for r in range(n_roles) for d in range(len(DIMENSIONS))]
+    for i, col in enumerate(("score", "confidence", "inputs", "rationale", "status")):
+        frame[col] = [c[i] for c in cells]
+    frame["rubric_version"] = rubric.version
+    frame = frame[COLUMNS]
     frame["score"] = frame["score"].astype("Int64")
     frame["confidence"] = frame["confidence"].astype("float64")
     return DimensionScores.validate(frame, lazy=True) if validate else frame
