@@ -282,8 +282,7 @@ def test_an_unwritable_raw_archive_fails_the_run_in_one_line_and_the_next_night_
     first = subprocess.run(cli, env=env, capture_output=True, text=True, cwd=str(REPO), timeout=HANG_STOP)
     assert first.returncode == 4, first.stderr[-3000:]  # the demo night is degraded (two 404s): exit 4
     published = {"site": tree_digest(home / "site"), "published": tree_digest(home / "published")}
-    samples = tmp_path / "samples"
-    shutil.copytree(SAMPLES_DIR, samples)
+    samples = demo_samples_copy(tmp_path / "samples")
     page = samples / "itjobswatch" / "mlops_permanent_uk_2026-03-02.html"
     page.write_text(page.read_text().replace('<td class="fig">185</td>', '<td class="fig">190</td>', 1))
     # The archive full: every sha256 prefix directory is taken by a file, so no body can be stored

@@ -3,28 +3,25 @@ named state, the summary is markdown tables, the site is a link artifact, a fail
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from core.errors import NightFailed
-from core.paths import REPO_ROOT, Home
+from core.paths import Home
+from tests.support.samples import demo_config, demo_samples_copy
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = REPO_ROOT / "core" / "settings.toml"
 
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
     """No waiting on retries; a source failing one night raises its alert (the demo's IT Jobs Watch 404s)."""
-    text = SETTINGS.read_text().replace("retries = 3", "retries = 0").replace(
-        "host_retries = 2", "host_retries = 0").replace("source_failure_nights = 3", "source_failure_nights = 1")
-    assert "source_failure_nights = 1" in text
-    path = tmp_path_factory.mktemp("cfg") / "settings.toml"
-    path.write_text(text)
+    path = demo_config(tmp_path_factory.mktemp("cfg") / "settings.toml", replace=(
+        ("retries = 3", "retries = 0"), ("host_retries = 2", "host_retries = 0"),
+        ("source_failure_nights = 3", "source_failure_nights = 1")))
     return str(path)
 
 
@@ -32,16 +29,9 @@ def config(tmp_path_factory):
 def demo_night(tmp_path_factory, config):
     """The demo night with no IT Jobs Watch page at all: the source fails (and alerts)."""
     from flows.nightly import nightly
-    from scrapers.loopback import SAMPLES_DIR
 
     tmp = tmp_path_factory.mktemp("health")
-    samples = tmp / "samples"
-    shutil.copytree(SAMPLES_DIR, samples)
-    layout = samples / "layout.toml"
-    text = layout.read_text()
-    mlops = '"/jobs/uk/mlops.do" = "itjobswatch/mlops_permanent_uk_2026-03-02.html"\n'
-    assert mlops in text
-    layout.write_text(text.replace(mlops, ""))
+    samples = demo_samples_copy(tmp / "samples", drop=("itjobswatch", "/jobs/uk/mlops.do"))
     home = Home.resolve(tmp / "home")
     state = nightly(home=str(home.root), config=config, demo=True, samples=str(samples), return_state=True)
     return home, state

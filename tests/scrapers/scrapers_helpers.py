@@ -159,11 +159,20 @@ def drip_server(body: bytes, drip: str, interval: float = 0.2, content_type: str
                 continue
             except OSError:
                 return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            handler = threading.Thread(target=serve, args=(conn,), daemon=True)
+            handlers.append(handler)
+            handler.start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    handlers: list[threading.Thread] = []
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", logs
     finally:
         stop.set()
         listener.close()
+        # the logs are final only when every handler has seen the hang-up or the stop (on a busy
+        # machine a handler may not have run since the client closed its end)
+        acceptor.join(timeout=10)
+        for handler in handlers:
+            handler.join(timeout=10)

@@ -6,15 +6,40 @@ import hashlib
 import time
 
 import pytest
+import urllib3.util.retry
 from tests.scrapers.scrapers_helpers import free_port, raw_server
 from werkzeug.wrappers import Response
 
+from scrapers import politeness
 from scrapers.base import SourceRequest
 from scrapers.http import HttpSettings, detect_encoding, fetch_many, fetch_one, make_fetch_id, same_site
 
 pytestmark = pytest.mark.slow
 
 CSV = ("text/csv", "text/plain")
+
+
+class _FakeClock:
+    """A `time` for one module: `monotonic()` moves only by what `sleep()` is asked to wait."""
+
+    def __init__(self) -> None:
+        self.now, self.waits = 1000.0, []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def _record_waits(monkeypatch, module) -> list[float]:
+    """Record (and skip) every `time.sleep` `module` asks for; its other clocks stay real."""
+    waits: list[float] = []
+    fake = type("time", (), {"sleep": staticmethod(waits.append), "time": staticmethod(time.time),
+                             "monotonic": staticmethod(time.monotonic)})
+    monkeypatch.setattr(module, "time", fake)
+    return waits
 
 
 def req(url: str, **kw) -> SourceRequest:
@@ -64,13 +89,13 @@ def test_404_is_not_retried(server, fast):
     assert paths(server).count("/gone.csv") == 1
 
 
-def test_429_honours_retry_after(server, fast):
+def test_429_honours_retry_after(server, fast, monkeypatch):
     server.expect_oneshot_request("/busy.csv").respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
     server.expect_request("/busy.csv").respond_with_data("ok\n", content_type="text/csv")
-    start = time.monotonic()
+    waits = _record_waits(monkeypatch, urllib3.util.retry)
     res = fetch_one(req(server.url_for("/busy.csv")), fast)
-    assert res.outcome == "ok"
-    assert time.monotonic() - start >= 1.0  # lower bound only: the server asked for 1 s
+    assert res.outcome == "ok" and paths(server).count("/busy.csv") == 2
+    assert waits == [1.0]  # the wait the server asked for, before the one retry
 
 
 def test_304_with_stored_etag_is_unchanged(server, fast):
@@ -200,17 +225,18 @@ def test_per_host_rate_limit(server, fast):
     assert paths(server) == ["/robots.txt", "/a.csv", "/b.csv"]  # strictly sequential, in order
 
 
-def test_a_retry_waits_for_the_hosts_politeness_slot(server, fast):
+def test_a_retry_waits_for_the_hosts_politeness_slot(server, fast, monkeypatch):
     # urllib3 retries at once after a first 5xx; the retry must still keep the host's interval.
     server.expect_oneshot_request("/flaky.csv").respond_with_data("boom", status=500)
     server.expect_request("/flaky.csv").respond_with_data("ok\n", content_type="text/csv")
     polite = HttpSettings(**{**fast.__dict__, "rate_limits": {"127.0.0.1": 0.5}, "backoff_factor": 0.0})
     server.log.clear()
-    start = time.monotonic()
+    clock = _FakeClock()
+    monkeypatch.setattr(politeness, "time", clock)  # the limiter's clock: it moves only when it waits
     res = fetch_one(req(server.url_for("/flaky.csv")), polite)
     assert res.outcome == "ok" and paths(server) == ["/robots.txt", "/flaky.csv", "/flaky.csv"]
-    # robots.txt, the first try and the retry: three requests, two intervals at the least.
-    assert time.monotonic() - start >= 1.0  # a lower bound by design; no upper bound is asserted
+    # robots.txt, the first try and the retry: three requests, each a whole interval after the last
+    assert clock.waits == [pytest.approx(0.5), pytest.approx(0.5)]
 
 
 def test_different_hosts_are_grouped_and_order_is_kept(server, fast):

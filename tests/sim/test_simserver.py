@@ -139,10 +139,9 @@ def test_persistent_5xx_is_an_http_error(sim, roles):
 
 def test_timeout_fault_sleeps_past_the_read_timeout(sim, roles):
     sim.set_fault("itjobswatch", "timeout", roles=[roles[1].id], seconds=3.0)
-    started = time.monotonic()
+    # no clock here: had the 0.3 s read timeout not fired, the body would arrive after 3 s and be "ok"
     result = fetch_one(_page(sim, roles[1]), _http(sim, read_timeout=0.3, retries=0))
     assert result.outcome == "unreachable" and "timed out" in (result.detail or "").lower()
-    assert time.monotonic() - started < 2.5
     assert fetch_one(_page(sim, roles[0]), _http(sim)).outcome == "ok"  # other roles unaffected
 
 

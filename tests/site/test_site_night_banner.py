@@ -7,11 +7,10 @@ import re
 import shutil
 from pathlib import Path
 
-import json
-
 import pytest
 
 from core.paths import REPO_ROOT, Home
+from tests.support.samples import demo_config, demo_samples_copy, write_layout
 
 pytestmark = pytest.mark.slow
 
@@ -22,28 +21,12 @@ def banner_text(site: Path) -> str | None:
     return None if match is None else " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
 
 
-def write_layout(samples: Path, without: str | None = None) -> None:
-    """The demo's whole layout (bundled and every package's own) as one file, less one source."""
-    from scrapers.loopback import load_layout
-
-    lines = []
-    for source, routes in load_layout().items():
-        if source == without:
-            continue
-        lines.append(f"[{source}]")
-        for path, target in routes.items():
-            target = [str(t) for t in target] if isinstance(target, list) else str(target)
-            lines.append(f"{json.dumps(path)} = {json.dumps(target)}")
-    (samples / "layout.toml").write_text("\n".join(lines) + "\n")
-
-
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory):
     """MLOps alone (every demo request answers). Night A: a broken role file beside it. Night B:
     the file removed, ONS answering 404 (no metric reads it yet, so no content changes from it).
     Night C: ONS answers again, nothing else changes."""
     from flows.nightly import nightly
-    from scrapers.loopback import SAMPLES_DIR
 
     tmp = tmp_path_factory.mktemp("banner")
     catalogue = tmp / "roles"
@@ -52,13 +35,13 @@ def nights(tmp_path_factory):
         shutil.copy(REPO_ROOT / "roles" / name, catalogue / name)
     shutil.copytree(REPO_ROOT / "roles" / "watchlists", catalogue / "watchlists")
     (catalogue / "broken-role.yaml").write_text("id: [not, a, role\n")
-    samples = tmp / "samples"
-    shutil.copytree(SAMPLES_DIR, samples)
-    write_layout(samples)
+    samples = demo_samples_copy(tmp / "samples")
+    config = demo_config(tmp / "settings.toml")
     home = Home.resolve(tmp / "home")
 
     def night() -> tuple[dict, str | None]:
-        summary = nightly(home=str(home.root), demo=True, samples=str(samples), catalogue=str(catalogue))
+        summary = nightly(home=str(home.root), demo=True, samples=str(samples), catalogue=str(catalogue),
+                          config=str(config))
         return summary, banner_text(home.site)
 
     a = night()
