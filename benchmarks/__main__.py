@@ -141,6 +141,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["cold_wall_s"] = nightly["cold"]["wall"]
         out["politeness_bound_s"] = nightly["cold"]["bound"]
         out["warm_wall_s"] = nightly.get("warm", {}).get("wall")
+        out["backfill_wall_s"] = nightly.get("backfill_wall_s")
         out["sequential_wall_s"] = nightly.get("sequential", {}).get("seconds")
         # the best any polite scheduler can do against the sequential script: its wall / the bound
         if out["sequential_wall_s"] and out["politeness_bound_s"]:
@@ -184,6 +185,7 @@ def table(result: dict[str, Any]) -> str:
     extra = []
     if "cold_wall_s" in result:
         extra.append(f"cold wall {result['cold_wall_s']:.1f} s, politeness bound {result['politeness_bound_s']:.1f} s,"
+                     f" HN backfill night {result.get('backfill_wall_s') or float('nan'):.1f} s,"
                      f" warm wall {result['warm_wall_s'] or float('nan'):.1f} s, sequential "
                      f"{result['sequential_wall_s'] or float('nan'):.1f} s; 429s from the simulated hosts "
                      f"{result['cold_429s']}, smallest accepted arrival gap "

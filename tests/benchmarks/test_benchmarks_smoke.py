@@ -92,6 +92,10 @@ def test_quick_run_prints_one_json_object_with_every_key(tmp_path):
     nightly = result["details"]["nightly"]
     assert nightly["cold"]["status"] in ("completed", "degraded")
     assert nightly["cold"]["requests"]["itjobswatch"] == 6 + 1  # pages + robots.txt
+    # the second night is HN's backfill (every thread the first night listed), so warm is the third
+    hn = {night: nightly[night]["requests"]["hn.algolia.com"] for night in ("cold", "backfill", "warm")}
+    assert hn["backfill"] > hn["cold"] > 0 and hn["backfill"] > hn["warm"], hn
+    assert nightly["backfill"]["requests"]["itjobswatch"] == 0 and isinstance(result["backfill_wall_s"], float)
     assert result["details"]["scoring"]["loop"]["results"] == 6
     assert result["details"]["query"]["site_mb"] > 0 and result["publish_at_scale_s"] > 0  # copy + marts + site
     assert result["scale_roles"] == 8 and result["details"]["scale_scoring"]["ours"]["results_added"] == 8
