@@ -152,7 +152,8 @@ def detect_crossings(history: pd.DataFrame, policy: AlertPolicy | None = None, *
     # Plain column lists cut at each role's boundary: a frame (and its records) per role cost
     # more than the replay itself.
     none = [None] * len(frame)
-    columns = (frame["_night"].tolist(), frame["aijri"].astype("float64").tolist(), [str(v) for v in frame["zone"].tolist()],
+    columns = (frame["_night"].tolist(), frame["aijri"].astype("float64").tolist(),
+               [str(v) for v in frame["zone"].tolist()],
                [_clean(v) for v in (frame["sublabel"].tolist() if "sublabel" in frame else none)],
                [_clean(v) for v in (frame["title"].tolist() if "title" in frame else none)])
     nights_all = list(zip(*columns))
