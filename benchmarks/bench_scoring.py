@@ -10,6 +10,7 @@ Reference: `benchmarks.baseline.loop_scoring`, the same work as row-by-row Pytho
 the same rows, also in a child process. Ratio reported: loop seconds / our seconds.
 
     python -m benchmarks.bench_scoring --roles 1000 --nights 1095      # standalone
+    python -m benchmarks.bench_scoring --roles 3649 --nights 365 --no-loop   # the scale point
 """
 
 from __future__ import annotations
@@ -171,12 +172,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--nights", type=int, default=1095)
     parser.add_argument("--obs-nights", type=int, default=1)
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached world")
+    parser.add_argument("--no-loop", action="store_true", help="skip the row-by-row baseline (as the scale point does)")
     args = parser.parse_args(argv)
     if args.child == "ours":
         return child_ours(args)
     if args.child == "loop":
         return child_loop(args)
-    print(json.dumps(run(args.roles, args.nights, args.obs_nights, args.fresh), indent=1, default=str))
+    print(json.dumps(run(args.roles, args.nights, args.obs_nights, args.fresh, loop=not args.no_loop), indent=1,
+                     default=str))
 
 
 if __name__ == "__main__":

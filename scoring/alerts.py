@@ -147,11 +147,20 @@ def detect_crossings(history: pd.DataFrame, policy: AlertPolicy | None = None, *
     history = history[moved.to_numpy()]
     if history.empty:
         return []
-    frame = history.assign(_night=[_as_date(v) for v in history["as_of"]]).sort_values(["role_id", "_night"])
-    for role_id, rows in frame.groupby("role_id", sort=True):
-        nights = [(r["_night"], float(r["aijri"]), str(r["zone"]), _clean(r.get("sublabel")),
-                   _clean(r.get("title"))) for r in rows.to_dict("records")]
-        for alert in _replay_role(str(role_id), nights, policy):
+    frame = history.assign(_night=[_as_date(v) for v in history["as_of"]]).sort_values(["role_id", "_night"],
+                                                                                        kind="stable")
+    # Plain column lists cut at each role's boundary: a frame (and its records) per role cost
+    # more than the replay itself.
+    none = [None] * len(frame)
+    columns = (frame["_night"].tolist(), frame["aijri"].astype("float64").tolist(),
+               [str(v) for v in frame["zone"].tolist()],
+               [_clean(v) for v in (frame["sublabel"].tolist() if "sublabel" in frame else none)],
+               [_clean(v) for v in (frame["title"].tolist() if "title" in frame else none)])
+    nights_all = list(zip(*columns))
+    roles = [str(v) for v in frame["role_id"].tolist()]
+    starts = [i for i in range(len(roles)) if i == 0 or roles[i] != roles[i - 1]] + [len(roles)]
+    for begin, end in zip(starts, starts[1:]):
+        for alert in _replay_role(roles[begin], nights_all[begin:end], policy):
             if cursor is None or alert.as_of > cursor:
                 out.append(alert)
     return sorted(out, key=lambda a: (a.as_of, a.subject, a.kind))

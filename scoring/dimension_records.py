@@ -76,11 +76,15 @@ class MetricRows:
         self.fresh = np.array([round(float(x), 4) for x in fresh])
         self.factor = np.array([round(float(x), 4) for x in factor])
         # content groups: a record's JSON and text are made once per group
-        codes = [pd.factorize(m[c].astype(object) if c in m else pd.Series([None] * n, dtype=object),
-                              use_na_sentinel=False)[0] for c in _CONTENT]
+        # factorized in their own dtypes (an object copy of the lineage text cost three times as much)
+        codes = [pd.factorize(m[c], use_na_sentinel=False)[0] if c in m else np.zeros(n, dtype=np.int64)
+                 for c in _CONTENT]
         self.group = (pd.DataFrame(dict(enumerate(codes))).groupby(list(range(len(codes))), sort=False).ngroup()
                       .to_numpy() if n else np.zeros(0, dtype=np.int64))
-        self._frame = m
+        # plain per-column lists: a record is built from them (a frame row lookup per record cost
+        # more than all the rest of the rubric)
+        self._cols = {c: (m[c].tolist() if c in m else [None] * n)
+                      for c in ("unit", "sample_size", "observed_to", "inputs", "lineage")}
         self._record: dict[int, dict] = {}
         self._unused: dict[int, str] = {}
         self._used: dict[tuple, str] = {}
@@ -100,18 +104,19 @@ class MetricRows:
         """The metric row as the dimension's inputs JSON lists it (shared: copy before changing)."""
         g = int(self.group[pos])
         if g not in self._record:
-            row = self._frame.iloc[pos]
-            observed = _py(row.get("observed_to"))
-            text = row["inputs"]
+            col = self._cols
+            observed = _py(col["observed_to"][pos])
+            text = col["inputs"][pos]
             if text not in self._inputs:
                 self._inputs[text] = json.loads(text)
+            status = self.status[pos]
             self._record[g] = {
-                "metric": row["metric"], "value": _py(float(self.value[pos])), "unit": row["unit"],
-                "status": row["status"], "note": row["note"], "sample_size": _py(row.get("sample_size")),
+                "metric": self.metric[pos], "value": _py(float(self.value[pos])), "unit": col["unit"][pos],
+                "status": status, "note": self.note[pos], "sample_size": _py(col["sample_size"][pos]),
                 "observed_to": None if observed is None else pd.Timestamp(observed).date().isoformat(),
                 "inputs": self._inputs[text],
                 # Attribution travels with the score: the sources of the observations a usable metric rests on.
-                "sources": self._sources_of(row.get("lineage")) if row["status"] == "ok" else [],
+                "sources": self._sources_of(col["lineage"][pos]) if status == "ok" else [],
             }
         return self._record[g]
 

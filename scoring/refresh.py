@@ -77,7 +77,13 @@ def _previous_index(previous: pd.DataFrame | None, as_of: pd.Timestamp,
     prev = PreviousEvidence.validate(previous, lazy=True) if validate else previous
     prev = prev[prev["as_of"] <= as_of].sort_values("as_of", kind="stable")
     prev = prev[~prev.duplicated(["role_id", "dimension"], keep="last")]
-    return {(r["role_id"], r["dimension"]): r for r in prev.to_dict("records")}
+    return {(r["role_id"], r["dimension"]): r for r in _records(prev)}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """`frame.to_dict("records")` (the same Python scalars, NA as pd.NA), from whole columns."""
+    cols = list(frame.columns)
+    return [dict(zip(cols, row)) for row in zip(*(frame[c].tolist() for c in cols))]
 
 
 def _carry_value(prev: dict) -> int | None:
@@ -100,7 +106,7 @@ def assemble_evidence(scores: pd.DataFrame, roles, previous: pd.DataFrame | None
     """Tonight's rubric scores + last good values + overrides -> the evidence in force."""
     as_of = pd.Timestamp(as_of).normalize()
     prev_index = _previous_index(previous, as_of, validate)
-    by_key = {(r["role_id"], r["dimension"]): r for r in scores.to_dict("records")} if len(scores) else {}
+    by_key = {(r["role_id"], r["dimension"]): r for r in _records(scores)} if len(scores) else {}
     rows = []
     for role in _roles(roles):
         for dim in DIMENSIONS:
@@ -185,7 +191,7 @@ def evidence_totals(evidence: pd.DataFrame, roles) -> pd.DataFrame:
     """
     n_dims = len(DIMENSIONS)
     by_role: dict[str, dict[str, dict]] = {}
-    for r in evidence.to_dict("records"):
+    for r in _records(evidence):
         by_role.setdefault(r["role_id"], {})[r["dimension"]] = r
     out = []
     for role in _roles(roles):

