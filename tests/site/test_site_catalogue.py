@@ -48,26 +48,26 @@ def test_the_index_lists_every_role_with_its_published_card_and_whose_inputs(shi
         ours = _text(re.search(r'data-key="aijri"[^>]*>(.*?)</td>', row, re.S).group(1))
         assert published.startswith(f"{role.published.aijri:.1f} {role.published.zone}"), role.id
         assert ours == f"{shipped['results'].at[role.id, 'aijri']:.1f}", role.id
-        assert ASSESSMENT_LABELS[role.assessment] in _text(row)
+        assert f'title="AIJRI column: {ASSESSMENT_LABELS[role.assessment]}"' in htmlmod.unescape(row)
 
 
 def test_a_reproduced_role_page_shows_the_card_and_the_same_score_beside_it(shipped):
     page = (shipped["dir"] / "roles" / "security-engineer.html").read_text()
-    table = _text(re.search(r'<table class="side-by-side".*?</table>', page, re.S).group(0))
+    table = _text(re.search(r'<div class="side-by-side".*?</div>', page, re.S).group(0))
     assert "Inputs: published inputs (reproduced), so the two agree until tonight's data moves the evidence" in table
-    assert "published card (jobzonerisk.com Security Engineer card) 44.6 Yellow (Urgent)" in table
-    assert "jobzone, as of 2026-03-02 44.6 (0.0) Yellow (Urgent)" in table
+    assert "Published card: 44.6 Yellow (Urgent) (jobzonerisk.com Security Engineer card)" in table
+    assert "jobzone, as of 2026-03-02: 44.6 (0.0 on the card) Yellow (Urgent)" in table
 
 
 def test_a_jobzone_assessment_page_shows_both_figures_and_the_gap(shipped):
     role = shipped["catalogue"].get("cloud-security-engineer")
     ours = shipped["results"].loc[role.id]
     page = (shipped["dir"] / "roles" / f"{role.id}.html").read_text()
-    table = _text(re.search(r'<table class="side-by-side".*?</table>', page, re.S).group(0))
+    table = _text(re.search(r'<div class="side-by-side".*?</div>', page, re.S).group(0))
     assert "Inputs: jobzone's own assessment: the card publishes no inputs for this role" in table
-    assert f"published card (jobzonerisk.com Cloud Security Engineer card) 49.9 Green (Transforming)" in table
+    assert "Published card: 49.9 Green (Transforming) (jobzonerisk.com Cloud Security Engineer card)" in table
     gap = round(ours["aijri"] - 49.9, 1)
-    assert f"{ours['aijri']:.1f} ({gap:+.1f}) {ours['zone']}" in table and ours["zone"] != "Green"
+    assert f"{ours['aijri']:.1f} ({gap:+.1f} on the card) {ours['zone']}" in table and ours["zone"] != "Green"
     # the baseline column says the evidence is jobzone's, not the card's
     assert page.count('<small class="origin">(jobzone&#39;s assessment)</small>') == 5
 
