@@ -16,11 +16,18 @@ from core.errors import JobzoneError
 @roles_app.command("validate")
 @one_line_errors
 def roles_validate(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool = JsonOpt) -> None:
-    """Validate every role file; exits non-zero naming the file and field on the first error."""
-    from core.catalogue import load_catalogue
+    """Validate every role file; exits non-zero naming the file and field on the first error.
+
+    Besides each file's own rules: no two roles with identical title/post patterns, and no role
+    whose patterns match nothing in the bundled samples of their source."""
+    from core.catalogue import ASSESSMENT_LABELS, load_catalogue
+    from core.lookup_checks import check_against_samples
+    from scrapers.sample_matches import sample_matchers
 
     catalogue = load_catalogue(catalogue_dir)
-    rows = [{"id": r.id, "title": r.title, "form": "task table" if r.has_task_table else "totals only",
+    check_against_samples(catalogue, sample_matchers())
+    rows = [{"id": r.id, "title": r.title, "inputs": ASSESSMENT_LABELS[r.assessment],
+             "form": "task table" if r.has_task_table else "published totals",
              "task_resistance": r.tr, "evidence_total": r.baseline_evidence_total,
              "hash": catalogue.hashes[r.id][:12]} for r in catalogue]
     if as_json:
@@ -32,12 +39,49 @@ def roles_validate(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool =
 @roles_app.command("list")
 @one_line_errors
 def roles_list(catalogue_dir: Optional[Path] = CatalogueOpt, as_json: bool = JsonOpt) -> None:
-    """List the catalogue's roles with their lookup keys."""
-    from core.catalogue import load_catalogue
+    """The roles: the published AIJRI and zone beside jobzone's (scored from the catalogue's
+    baseline), whose inputs they are, and each role's lookup keys (with --json)."""
+    from core.catalogue import ASSESSMENT_LABELS, load_catalogue
 
-    rows = [{"id": r.id, "title": r.title, "seniority": r.seniority, "lookup": r.lookup.model_dump(exclude_none=True)}
-            for r in load_catalogue(catalogue_dir)]
-    emit_json(rows) if as_json else print_table(rows)
+    rows = side_by_side(load_catalogue(catalogue_dir))
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([{"id": r["id"], "title": r["title"], "inputs": ASSESSMENT_LABELS[r["assessment"]],
+                  "published": _label(r["published"]), "jobzone": _label(r["jobzone"]),
+                  "difference": "" if r["difference"] is None else f"{r['difference']:+.1f}"} for r in rows],
+                columns=["id", "title", "inputs", "published", "jobzone", "difference"])
+
+
+def _label(score: dict | None) -> str:
+    if score is None:
+        return "-"
+    zone = f"{score['zone']} ({score['sublabel']})" if score.get("sublabel") else score["zone"]
+    return f"{score['aijri']:.1f} {zone}"
+
+
+def side_by_side(catalogue) -> list[dict]:
+    """Per role: the published card's AIJRI/zone and jobzone's, scored at once from the catalogue's
+    baseline (TR, baseline evidence total, barriers, growth) through `scoring.aijri.score_frame`."""
+    import pandas as pd
+
+    from scoring.aijri import score_frame
+
+    roles = list(catalogue)
+    frame = score_frame(pd.DataFrame({
+        "task_resistance": [r.tr for r in roles], "evidence_total": [r.baseline_evidence_total for r in roles],
+        "barrier_total": [r.barrier_sum for r in roles], "growth": [float(r.growth.score) for r in roles],
+        "pct_time_3plus": [float("nan") if r.pct_time_3plus is None else r.pct_time_3plus for r in roles],
+        "published_sublabel": [r.published.sublabel if r.published else None for r in roles]}))
+    out = []
+    for role, ours in zip(roles, frame.to_dict("records")):
+        published = role.published.model_dump(include={"aijri", "zone", "sublabel"}) if role.published else None
+        mine = {"aijri": float(ours["aijri"]), "zone": ours["zone"], "sublabel": ours["sublabel"]}
+        out.append({"id": role.id, "title": role.title, "seniority": role.seniority,
+                    "assessment": role.assessment, "published": published, "jobzone": mine,
+                    "difference": None if published is None else round(mine["aijri"] - published["aijri"], 1),
+                    "lookup": role.lookup_keys()})
+    return out
 
 
 # --- sources ---------------------------------------------------------------------------

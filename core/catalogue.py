@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.fields import FieldInfo
 
 from core.errors import CatalogueError
+from core.lookup_checks import identical_patterns
 from core.paths import REPO_ROOT
 from core.vocabulary import BARRIERS, DIMENSIONS, PRINCIPLES
 
@@ -55,10 +56,25 @@ class Growth(Strict):
     rationale: str | None = None
 
 
+#: where a baseline dimension score comes from: the card's own dimension score, our split of the
+#: card's published evidence total (the basis gives the reason for this dimension's share), or
+#: jobzone's own assessment of a role whose card publishes no inputs
+DIMENSION_ORIGINS = ("published", "split", "jobzone")
+#: whose inputs a role is scored on: the published card's (a reproduction, which must give the
+#: card's AIJRI, zone and sub-label exactly) or jobzone's own (the card's figures a reference)
+ASSESSMENTS = ("published", "jobzone")
+#: the words people read for each (`jobzone roles list`, the site)
+ASSESSMENT_LABELS = {"published": "published inputs (reproduced)", "jobzone": "jobzone's own assessment",
+                     None: "inputs not attributed"}
+ORIGIN_LABELS = {"published": "published", "split": "split of the published total", "jobzone": "jobzone's assessment",
+                 None: "baseline"}
+
+
 class BaselineDimension(Strict):
     score: int = Field(ge=-2, le=2)
     basis: str
     as_of: date
+    origin: Literal[*DIMENSION_ORIGINS] | None = None  # type: ignore[valid-type]
 
 
 class CitedValue(Strict):
@@ -156,10 +172,14 @@ class Role(Strict):
     evidence: dict[Literal[*DIMENSIONS], BaselineDimension] = {}  # type: ignore[valid-type]
     evidence_total: CitedValue | None = None
     published: Published | None = None
+    #: whose inputs these are (`ASSESSMENTS`); unset only for a role with no published card
+    assessment: Literal[*ASSESSMENTS] | None = None  # type: ignore[valid-type]
     overrides: list[Override] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> "Role":
+        self._check_evidence()
+        self._check_assessment()
         if self.tasks:
             total = sum(t.time_pct for t in self.tasks)
             if abs(total - 100) > 1e-9:
@@ -182,8 +202,6 @@ class Role(Strict):
         if self.evidence:
             if missing := set(DIMENSIONS) - set(self.evidence):
                 raise ValueError(f"evidence: missing {', '.join(sorted(missing))}")
-            if self.evidence_total is not None:
-                raise ValueError("give either per-dimension evidence or evidence_total, not both")
         elif self.evidence_total is None:
             raise ValueError("evidence (per dimension) or evidence_total is required")
         elif not -10 <= self.evidence_total.value <= 10:
@@ -191,6 +209,39 @@ class Role(Strict):
         if self.protective and (missing := set(PRINCIPLES) - set(self.protective)):
             raise ValueError(f"protective: missing {', '.join(sorted(missing))}")
         return self
+
+    def _check_evidence(self) -> None:
+        """Per-dimension scores beside a published total are a split of it: marked, and summing to it."""
+        split = [d for d, e in self.evidence.items() if e.origin == "split"]
+        if self.evidence and self.evidence_total is not None:
+            if unmarked := [d for d in DIMENSIONS if d in self.evidence and d not in split]:
+                raise ValueError(f"evidence.{unmarked[0]}.origin: beside the published evidence_total every "
+                                 "dimension is a split of it (origin: split)")
+            total = sum(e.score for e in self.evidence.values())
+            if total != self.evidence_total.value:
+                raise ValueError(f"evidence: the split sums to {total:+d}, not the published evidence_total "
+                                 f"{self.evidence_total.value:+g}")
+        elif split:
+            raise ValueError(f"evidence.{split[0]}.origin: a split needs the published evidence_total it splits")
+
+    def _check_assessment(self) -> None:
+        if self.assessment is None:
+            return
+        if self.published is None:
+            raise ValueError(f"published: assessment {self.assessment!r} needs the published card's figures")
+        allowed = {"published": ("published", "split"), "jobzone": ("jobzone",)}[self.assessment]
+        for dim, e in self.evidence.items():
+            if e.origin not in allowed:
+                raise ValueError(f"evidence.{dim}.origin: {e.origin!r} in a {self.assessment!r} assessment "
+                                 f"(expected {' or '.join(allowed)})")
+        if self.assessment == "jobzone":
+            # our own assessment is complete: nothing of it may stand in for a published figure
+            for field, present in (("tasks", self.tasks), ("barriers", self.barriers),
+                                   ("evidence", self.evidence), ("protective", self.protective)):
+                if not present:
+                    raise ValueError(f"{field}: a jobzone assessment gives it in full")
+            if self.growth.rationale is None:
+                raise ValueError("growth.rationale: a jobzone assessment says why")
 
     # Derived figures -------------------------------------------------------------
     @property
@@ -218,6 +269,11 @@ class Role(Strict):
             return float(sum(b.score for b in self.barriers.values()))
         assert self.barrier_total is not None
         return self.barrier_total.value
+
+    @property
+    def reproduces_published(self) -> bool:
+        """Scored on the published card's own inputs (so its baseline AIJRI is the card's)."""
+        return self.assessment == "published"
 
     @property
     def baseline_evidence_total(self) -> float:
@@ -386,6 +442,13 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Cat
             continue
         (path, role, digest), = found
         roles[role_id], hashes[role_id], origin[role_id] = role, digest, path
+    for ids, message in identical_patterns(roles.values(), origin):
+        # as with a duplicate id, neither role wins: which is mislabelled is the analysts' call
+        if strict:
+            raise CatalogueError(message)
+        errors.append(message)
+        for role_id in ids:
+            roles.pop(role_id, None), hashes.pop(role_id, None), origin.pop(role_id, None)
     if not roles:
         raise CatalogueError(f"{directory}: no valid role files; first error: {errors[0]}")
     return Catalogue(roles=roles, hashes=hashes, files=origin, errors=errors)

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import duckdb
 
-from core.catalogue import Catalogue, Role
+from core.catalogue import ASSESSMENT_LABELS, ORIGIN_LABELS, Catalogue, Role
 from core.errors import InputRangeError
 from core.vocabulary import BARRIER_LABELS, BARRIERS, DIMENSION_LABELS, DIMENSIONS, PRINCIPLE_LABELS, PRINCIPLES
 from scoring.aijri import ZONES, score
@@ -185,6 +185,13 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
         "previous_as_of": to_date(latest["previous_as_of"]) if latest and latest["previous_as_of"] else None,
         "previous_zone": latest["previous_zone"] if latest else None,
         "sparkline": sparkline(chart_points(history), title=f"{role.title}: AIJRI history"),
+        # the published card beside tonight's: whose inputs tonight's rests on says what a gap means
+        "published_aijri": role.published.aijri if role.published else None,
+        "published_zone": role.published.zone if role.published else None,
+        "published_sublabel": role.published.sublabel if role.published else None,
+        "assessment": role.assessment, "inputs": ASSESSMENT_LABELS[role.assessment],
+        "vs_published": (round(latest["aijri"] - role.published.aijri, 1)
+                         if latest and latest["aijri"] is not None and role.published else None),
     }
     return {
         "role": {"id": role.id, "title": role.title, "seniority": role.seniority, "soc": role.soc,
@@ -241,6 +248,7 @@ def evidence_entry(r: dict, role: Role, data: SiteData, sources: Mapping[str, Ma
         "rationale": r["rationale"], "rubric_version": r["rubric_version"],
         "sources": [{"id": s, "text": sources[s]["text"], "homepage": sources[s].get("homepage")} for s in cited],
         "inputs": inputs, "published": published,
+        "baseline_origin": ORIGIN_LABELS[role.evidence[r["dimension"]].origin] if published is not None else None,
         "published_basis": role.evidence[r["dimension"]].basis if published is not None else None,
         "words": dimension_words(row, published), "signals": signals, "claims": claims_of(row),
     }
@@ -276,6 +284,7 @@ def role_json(page: dict, generated_at: str, methodology_version: str) -> dict:
     return {
         "generated_at": generated_at, "methodology_version": page["methodology_version"] or methodology_version,
         "role": page["role"], "latest": page["latest"], "calculation": page["calc"],
+        "published": page["published"], "assessment": page["summary"]["assessment"],
         "evidence": page["evidence"], "evidence_total": page["evidence_total"],
         "history": page["history"],
     }

@@ -5,6 +5,11 @@ from core.catalogue import load_catalogue
 from core.errors import CatalogueError
 
 
+def _ids(directory) -> set[str]:
+    """The role ids of a catalogue directory, read from the files (what a clean load must give)."""
+    return {yaml.safe_load(p.read_text())["id"] for p in directory.glob("*.yaml") if p.name != "expert-claims.yaml"}
+
+
 def test_shipped_catalogue_is_valid(catalogue_dir):
     cat = load_catalogue(catalogue_dir)
     assert {"mlops-engineer", "devops-engineer", "cloud-architect"} <= set(cat.roles)
@@ -67,7 +72,7 @@ def test_an_edit_changes_the_content_hash(catalogue_dir):
 def test_lenient_load_skips_the_bad_file_and_reports_it(catalogue_dir):
     path = _edit(catalogue_dir, "cloud-architect", lambda d: d.update(growth={"score": 7}))
     cat = load_catalogue(catalogue_dir, strict=False)
-    assert set(cat.roles) == {"mlops-engineer", "devops-engineer"}
+    assert set(cat.roles) == _ids(catalogue_dir) - {"cloud-architect"}
     assert len(cat.errors) == 1 and str(path) in cat.errors[0] and "growth.score" in cat.errors[0]
 
 
@@ -93,13 +98,14 @@ def _load_within(directory, timeout=60.0, **kwargs):
 def test_a_fifo_named_yaml_is_a_catalogue_error_not_a_hang(catalogue_dir):
     import os
 
+    shipped = _ids(catalogue_dir)
     fifo = catalogue_dir / "zz-stray.yaml"
     os.mkfifo(fifo)
     try:
         strict = _load_within(catalogue_dir)
         assert f"{fifo}: not a regular file (a FIFO)" in str(strict["error"])
         lenient = _load_within(catalogue_dir, strict=False)["catalogue"]
-        assert set(lenient.roles) == {"mlops-engineer", "devops-engineer", "cloud-architect"}
+        assert set(lenient.roles) == shipped
         assert [e for e in lenient.errors if str(fifo) in e]
     finally:
         try:  # a loader still blocked in open() is released by a writer coming and going
@@ -109,11 +115,12 @@ def test_a_fifo_named_yaml_is_a_catalogue_error_not_a_hang(catalogue_dir):
 
 
 def test_a_directory_and_an_oversized_file_are_catalogue_errors(catalogue_dir):
+    shipped = _ids(catalogue_dir)
     (catalogue_dir / "folder.yaml").mkdir()
     big = catalogue_dir / "big.yaml"
     big.write_text("# padding\n" * 200_000)
     cat = load_catalogue(catalogue_dir, strict=False)
-    assert len(cat) == 3
+    assert set(cat.roles) == shipped
     assert any("folder.yaml: not a regular file (a directory)" in e for e in cat.errors), cat.errors
     assert any(f"{big}: 2000000 bytes, over the 1000000-byte cap" in e for e in cat.errors), cat.errors
 
@@ -125,9 +132,32 @@ def test_two_files_with_one_id_load_neither_and_name_both(catalogue_dir):
         task["score"] = 5  # a stale copy that would score the role Red
     stray.write_text(yaml.safe_dump(doc, sort_keys=False))
     cat = load_catalogue(catalogue_dir, strict=False)
-    assert set(cat.roles) == {"devops-engineer", "cloud-architect"}
+    assert set(cat.roles) == _ids(catalogue_dir) - {"mlops-engineer"}
     (error,) = cat.errors
     assert "duplicate id 'mlops-engineer'" in error and str(stray) in error
     assert str(catalogue_dir / "mlops-engineer.yaml") in error
     with pytest.raises(CatalogueError, match=r"mlops-engineer-old\.yaml and .*mlops-engineer\.yaml: id: duplicate id"):
         load_catalogue(catalogue_dir)
+
+
+# --- whose inputs: a split of a published total, jobzone's own assessment -----------------------
+@pytest.mark.parametrize("role_id,mutate,needle", [
+    ("devops-engineer", lambda d: d["evidence"]["wage_trends"].update(score=1),
+     "evidence: the split sums to -3, not the published evidence_total -5"),
+    ("devops-engineer", lambda d: d["evidence"]["wage_trends"].update(origin="published"),
+     "evidence.wage_trends.origin: beside the published evidence_total every dimension is a split of it"),
+    ("devops-engineer", lambda d: d.pop("evidence_total"),
+     "a split needs the published evidence_total it splits"),
+    ("mlops-engineer", lambda d: d["evidence"]["company_actions"].update(origin="jobzone"),
+     "evidence.company_actions.origin: 'jobzone' in a 'published' assessment"),
+    ("data-analyst", lambda d: d["evidence"]["wage_trends"].update(origin="published"),
+     "evidence.wage_trends.origin: 'published' in a 'jobzone' assessment (expected jobzone)"),
+    ("data-analyst", lambda d: d.pop("protective"), "protective: a jobzone assessment gives it in full"),
+    ("data-analyst", lambda d: d.update(growth={"score": -1}), "growth.rationale: a jobzone assessment says why"),
+    ("data-analyst", lambda d: d.pop("published"), "published: assessment 'jobzone' needs the published card"),
+])
+def test_whose_inputs_a_role_is_scored_on_is_checked(catalogue_dir, role_id, mutate, needle):
+    path = _edit(catalogue_dir, role_id, mutate)
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(catalogue_dir)
+    assert str(path) in str(err.value) and needle in str(err.value)

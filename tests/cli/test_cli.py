@@ -7,6 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.app import app
+from tests.support.catalogues import CLASSIC_ROLES
 
 runner = CliRunner()
 
@@ -60,10 +61,21 @@ def test_whatif_out_of_range_is_one_line_and_exit_2(args):
 
 
 def test_score_then_rescore_adds_no_rows(home):
+    from core.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
     first = json.loads(run("score", "--as-of", "2026-11-26", "--record", "--json").stdout)
-    assert first["rows_added"] == 3
-    mlops = next(r for r in first["results"] if r["role_id"] == "mlops-engineer")
+    assert first["rows_added"] == len(catalogue) == 19
+    by_id = {r["role_id"]: r for r in first["results"]}
+    mlops = by_id["mlops-engineer"]
     assert (mlops["aijri"], mlops["zone"], mlops["sublabel"]) == (42.6, "Yellow", "Urgent")
+    # with nothing refreshed, every role on the card's own inputs scores the card's figure
+    reproduced = [r for r in catalogue if r.reproduces_published]
+    assert len(reproduced) == 7
+    for role in reproduced:
+        got = by_id[role.id]
+        assert (got["aijri"], got["zone"], got["sublabel"]) == (role.published.aijri, role.published.zone,
+                                                                 role.published.sublabel), role.id
     assert json.loads(run("score", "--as-of", "2026-11-26", "--record", "--json").stdout)["rows_added"] == 0
     history = json.loads(run("history", "mlops-engineer", "--json").stdout)
     assert [(h["as_of"][:10], h["aijri"]) for h in history] == [("2026-11-26", 42.6)]
@@ -86,7 +98,7 @@ def test_roles_validate_json(catalogue_dir):
 
 
 def test_sql_is_read_only(home):
-    run("score", "--as-of", "2026-11-26", "--record")
+    run("score", "--as-of", "2026-11-26", "--record", "--catalogue", str(CLASSIC_ROLES))
     rows = json.loads(run("sql", "SELECT role_id, aijri FROM latest_scores ORDER BY role_id", "--json").stdout)
     assert rows == [{"role_id": "cloud-architect", "aijri": 51.5}, {"role_id": "devops-engineer", "aijri": 10.7},
                     {"role_id": "mlops-engineer", "aijri": 42.6}]
@@ -165,7 +177,7 @@ def test_a_forced_future_score_is_a_what_if_beside_the_shared_warehouse(home):
     run("score", "--as-of", "2026-11-26", "--record")
     future = (date.today() + timedelta(days=30)).isoformat()
     out = json.loads(run("score", "--as-of", future, "--force-as-of", "--record", "--json").stdout)
-    assert out["rows_added"] == 3 and out["what_if_home"] == str(home.root / "what-if" / future)
+    assert out["rows_added"] == 19 and out["what_if_home"] == str(home.root / "what-if" / future)
     history = json.loads(run("history", "mlops-engineer", "--json").stdout)
     assert [h["as_of"][:10] for h in history] == ["2026-11-26"]  # the shared history never saw it
     what_if = json.loads(run("--home", out["what_if_home"], "history", "mlops-engineer", "--json").stdout)

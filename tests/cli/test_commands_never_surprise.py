@@ -69,7 +69,7 @@ def test_score_record_needs_an_explicit_date(home):
 
 def test_score_record_writes_and_says_how_old_the_evidence_is(scored):
     out = json.loads(run("score", "--as-of", "2026-12-01", "--record", "--json").stdout)
-    assert out["recorded"] is True and out["rows_added"] == 3
+    assert out["recorded"] is True and out["rows_added"] == 19  # every shipped role, one result each
     # the catalogue's published evidence is dated months before: the record says so
     assert out["newest_evidence"] < "2026-12-01"
     text = run("score", "--as-of", "2026-12-02", "--record").stdout

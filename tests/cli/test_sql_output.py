@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
+from tests.support.catalogues import CLASSIC_ROLES
 
 runner = CliRunner()
 QUERY = "SELECT role_id, aijri, zone, sublabel, as_of FROM latest_scores ORDER BY role_id"
@@ -25,7 +26,7 @@ def run(*args, ok=True, input=None):
 
 @pytest.fixture
 def scored(home):
-    run("score", "--as-of", "2026-11-26", "--record")
+    run("score", "--as-of", "2026-11-26", "--record", "--catalogue", str(CLASSIC_ROLES))
     return home
 
 

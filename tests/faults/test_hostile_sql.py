@@ -27,6 +27,8 @@ from core.paths import Home
 from warehouse.db import connect
 from warehouse.publish import publish_analyst_copy
 
+from tests.support.catalogues import CLASSIC_ROLES
+
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
 MODES = pytest.mark.parametrize("live", [False, True], ids=["copy", "live"])
@@ -35,10 +37,11 @@ SECRET = "hunter2-do-not-leak"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    """A data home scored once (3 roles) and published: built once, copied per test."""
+    """A data home scored once (the three classic roles) and published: built once, copied per test."""
     root = tmp_path_factory.mktemp("hostile") / "home"
     home = Home.resolve(root).ensure()
-    result = runner.invoke(app, ["--home", str(root), "score", "--as-of", "2026-11-26", "--record"])
+    result = runner.invoke(app, ["--home", str(root), "score", "--as-of", "2026-11-26", "--record",
+                                 "--catalogue", str(CLASSIC_ROLES)])
     assert result.exit_code == 0, result.output
     con = connect(home.warehouse)
     try:

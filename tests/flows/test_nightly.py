@@ -50,7 +50,7 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     home = Home.resolve(tmp_path / "home")
     first = night(home.root, config, demo=True)
     assert first["as_of"] == "2026-03-02"
-    # IT Jobs Watch pages for DevOps and Cloud Architect and the OEWS 2021 and 2022 national files
+    # IT Jobs Watch pages of every role but MLOps and the OEWS 2021 and 2022 national files
     # are not in the samples (404): degraded, not failed.
     assert first["status"] == "degraded" and first["failing_sources"] == ["itjobswatch", "oews"]
     assert first["refresh"]["observations"] > 1000 and first["refresh"]["quarantined"] == 0
@@ -69,9 +69,20 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
                                                       " WHERE role_id = 'mlops-engineer'")
     from scoring.aijri import score
     assert aijri == score(3.05, total, 1, 1, 70).aijri and refreshed
-    # Totals-only roles keep their published totals: not every dimension could be refreshed.
-    assert query(home.warehouse, "SELECT role_id, aijri FROM latest_scores WHERE NOT evidence_refreshed ORDER BY 1") == [
-        ("cloud-architect", 51.5), ("devops-engineer", 10.7)]
+    # Every role has a baseline per dimension, so every role refreshes what the samples cover (at
+    # least its layoffs and the GB AI share) and scores on the sum of its five stored dimensions.
+    from core.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    scored = {r: (a, refreshed) for r, a, refreshed in query(
+        home.warehouse, "SELECT role_id, aijri, evidence_refreshed FROM latest_scores")}
+    assert set(scored) == set(catalogue.roles) and len(scored) == 19
+    totals = dict(query(home.warehouse, "SELECT role_id, sum(score) FROM evidence_history WHERE as_of = ? GROUP BY 1",
+                        [first["as_of"]]))
+    for role in catalogue:
+        expected = score(role.tr, totals[role.id], role.barrier_sum, role.growth.score, role.pct_time_3plus,
+                         published_sublabel=role.published.sublabel)
+        assert scored[role.id] == (expected.aijri, True), role.id
 
     assert home.analyst_copy.exists() and (home.site / "roles" / "mlops-engineer.html").exists()
     from warehouse.publish import DICTIONARY_CSV, MARTS, mart_files
@@ -79,7 +90,7 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     assert sorted(p.name for p in home.marts.iterdir()) == sorted(
         [name for view in MARTS for name in mart_files(view)] + [DICTIONARY_CSV])
     assert {"lineage.parquet", "run_log.csv", "alert_log.parquet"} <= {p.name for p in home.marts.iterdir()}
-    assert query(home.analyst_copy, "SELECT count(*) FROM latest_scores") == [(3,)]
+    assert query(home.analyst_copy, "SELECT count(*) FROM latest_scores") == [(19,)]
 
     # every new source stored its observations; HN found its thread (the list) ...
     stored = dict(query(home.warehouse, "SELECT source, count(*) FROM observations GROUP BY 1"))
@@ -95,8 +106,12 @@ def test_demo_night_refreshes_mlops_publishes_and_a_rerun_adds_nothing(tmp_path,
     assert added == [("hn", "hn_posts"), ("hn", "hn_role_posts"), ("hn", "hn_role_share_pct"),
                      ("hn", "hn_thread_comments")]
     roles = dict(query(home.warehouse, "SELECT subject, value FROM observations WHERE metric = 'hn_role_posts'"))
-    # of the six posts: Groupon's "Big Data", Rally's "development/operations", Tinkercad's "distributed systems"
-    assert roles == {"mlops-engineer": 1, "devops-engineer": 1, "cloud-architect": 1}
+    # of the six posts: Groupon's "Big Data" (MLOps, data engineering) and "programmers", Rally's
+    # "development/operations", "Generalist engineer" and "backend", Tinkercad's "distributed systems",
+    # the Prague "C# developer"; the roles without an `hn` key are not counted
+    assert roles == {"mlops-engineer": 1, "devops-engineer": 1, "cloud-architect": 1, "programmer": 1,
+                     "data-engineer": 1, "backend-api-developer": 1, "full-stack-developer": 1,
+                     "application-software-developer": 1}
 
     before = snapshot(home.warehouse)
     published = {p: p.stat().st_mtime_ns for p in (home.analyst_copy, home.site / "index.html")}

@@ -97,8 +97,8 @@ def test_a_process_work_pool_worker_runs_the_deployment_to_completed_and_the_war
     with duckdb.connect(str(db), read_only=True) as con:
         runs = con.execute("SELECT kind, status, finished_at IS NOT NULL, as_of FROM runs").fetchall()
         assert [r[:3] for r in runs] == [("demo", "degraded", True)]
-        assert con.execute("SELECT count(*) FROM latest_scores").fetchone()[0] == 3
-        assert con.execute("SELECT count(*) FROM aijri_results WHERE as_of = ?", [runs[0][3]]).fetchone()[0] == 3
+        assert con.execute("SELECT count(*) FROM latest_scores").fetchone()[0] == 19  # the shipped catalogue
+        assert con.execute("SELECT count(*) FROM aijri_results WHERE as_of = ?", [runs[0][3]]).fetchone()[0] == 19
     with duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT status FROM runs").fetchall() == [("degraded",)]
     assert (home / "site" / "roles" / "mlops-engineer.html").is_file()

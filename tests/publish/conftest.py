@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.catalogue import load_catalogue
+from tests.support.catalogues import CLASSIC_ROLES
 from core.paths import Home
 from tests.publish.publish_helpers import build_templates
 
@@ -28,4 +29,4 @@ def data_home(tmp_path, templates) -> Home:
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return load_catalogue()
+    return load_catalogue(CLASSIC_ROLES)

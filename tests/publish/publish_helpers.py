@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from core.catalogue import load_catalogue
+from tests.support.catalogues import CLASSIC_ROLES
 from flows.steps.score import score_stage
 from warehouse.db import connect
 
@@ -20,7 +21,7 @@ def build_templates(directory: Path) -> dict[int, Path]:
 
     Copying template n over a home's warehouse stands in for "the nightly wrote night n".
     """
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(CLASSIC_ROLES)
     work = directory / "work.duckdb"
     out = {}
     con = connect(work)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.support.catalogues import CLASSIC_ROLES
 from core.catalogue import DIMENSIONS, Override, load_catalogue
 from scoring.models import EvidenceScores
 from scoring.refresh import EVIDENCE_COLUMNS, empty_evidence, evidence_totals, refresh_evidence
 from scoring.rubric import load_rubric
 
 REPO = Path(__file__).resolve().parents[2]
-CATALOGUE = load_catalogue(REPO / "roles")
+CATALOGUE = load_catalogue(CLASSIC_ROLES)  # two totals-only roles: see its README
 RUBRIC = load_rubric()
 MLOPS = CATALOGUE.get("mlops-engineer")
 AS_OF = date(2026, 3, 2)

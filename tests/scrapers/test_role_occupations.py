@@ -20,7 +20,18 @@ def test_the_shipped_roles_name_their_occupations():
     assert keys["mlops-engineer"]["soc"] == ["15-1252", "15-2051"]
     assert keys["mlops-engineer"]["onet_soc"] == ["15-1252.00", "15-2051.00"]
     assert keys["cloud-architect"]["onet_soc"] == ["15-1241.00", "15-1299.08"]
-    assert all(k["hn"]["include"] for k in keys.values())
+    assert all(k["hn"]["include"] for k in keys.values() if "hn" in k)
+
+
+def test_every_shipped_role_names_real_occupation_codes():
+    """Each SOC is in the bundled OEWS national file; each O*NET-SOC code refines one of the role's SOCs."""
+    import csv
+
+    path = SOURCES["oews"].samples / "national_M2024_dl_excerpt_15-xxxx.csv"
+    published = {row["OCC_CODE"] for row in csv.DictReader(path.open(encoding="utf-8-sig"))}
+    for role in load_catalogue():
+        assert role.soc and set(role.soc) <= published, role.id
+        assert role.lookup.onet_soc and all(code[:7] in role.soc for code in role.lookup.onet_soc), role.id
 
 
 def test_soc_alone_makes_the_occupation_sources_ask():

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from core.catalogue import load_catalogue
+from tests.support.catalogues import CLASSIC_ROLES
 from tests.site.site_helpers import GENERATED_AT, build_warehouse
 from website import render_site
 
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return load_catalogue()
+    return load_catalogue(CLASSIC_ROLES)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 import pandas as pd
 
 from core.catalogue import load_catalogue
+from tests.support.catalogues import CLASSIC_ROLES
 from flows.steps.score import score_stage
 from warehouse.db import connect, transaction
 from warehouse.store import write
@@ -36,7 +37,7 @@ def evidence_rows(night: date, items) -> pd.DataFrame:
 
 
 def build_warehouse(path, nights=NIGHTS, refreshed=REFRESHED):
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(CLASSIC_ROLES)
     con = connect(path)
     for night in nights:
         if night in refreshed:
@@ -118,9 +119,7 @@ def edited_catalogue(directory):
     """The catalogue with one analyst edit: Cloud Architect's AI growth correlation 1 -> 2."""
     import shutil
 
-    from core.paths import REPO_ROOT
-
-    shutil.copytree(REPO_ROOT / "roles", directory)
+    shutil.copytree(CLASSIC_ROLES, directory)
     path = directory / "cloud-architect.yaml"
     path.write_text(path.read_text().replace("growth: {score: 1}", "growth: {score: 2}"))
     return load_catalogue(directory)
@@ -129,7 +128,7 @@ def edited_catalogue(directory):
 def build_explained_warehouse(path, catalogue_dir):
     """Night 1 the published values; night 2 a catalogue edit; night 3 refreshed, and degraded."""
     con = connect(path)
-    score_stage(con, load_catalogue(), EXPLAINED[0], "explained-1")
+    score_stage(con, load_catalogue(CLASSIC_ROLES), EXPLAINED[0], "explained-1")
     edited = edited_catalogue(catalogue_dir)
     score_stage(con, edited, EXPLAINED[1], "explained-2")
     for table, frame in explained_rows(EXPLAINED[2], "explained-3").items():

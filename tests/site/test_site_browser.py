@@ -248,4 +248,4 @@ def test_the_index_sorts_and_filters_in_chromium(explained, tmp_path):
     [shown] = [s for s in dom.root.find_all("span") if s.attrs.get("id") == "roles-shown"]
     assert shown.all_text() == "3 of 3 roles shown"
     sorted_by = [th.attrs.get("aria-sort") for th in dom.root.find_all("th") if "data-sort-key" in th.attrs]
-    assert sorted_by == ["none", "none", "none", "descending", "none"]
+    assert sorted_by == ["none", "none", "none", "none", "descending", "none"]  # role, AIJRI, zone, card, change, as of

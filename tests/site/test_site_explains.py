@@ -38,13 +38,13 @@ def section(html: str, element_id: str) -> str:
 def test_each_dimension_shows_published_value_tonights_value_and_what_moved_it(explained):
     html = read(explained, "roles/mlops-engineer.html")
     company = row_of(html, "company_actions")
-    assert cell(company, "published").strip() == "+2" and cell(company, "tonight").strip() == "+1"
+    assert cell(company, "baseline").strip() == "+2" and cell(company, "tonight").strip() == "+1"
     words = cell(company, "what moved it")
     assert "Refreshed from data to +1, down 1 from the published +2" in words
     assert "AI/Data layoffs decayed headcount 254.1 vs 952.9 a year earlier (-73.3 %): band (-inf, -60 %)" in words
     assert "a rise counts against the role" in words and "capped to -2..+1 → +1" in words
     wage = row_of(html, "wage_trends")
-    assert cell(wage, "published").strip() == "+1" and cell(wage, "tonight").strip() == "+1"
+    assert cell(wage, "baseline").strip() == "+1" and cell(wage, "tonight").strip() == "+1"
     assert "Carried at its last good value +1, 3 day(s) old (as published)" in cell(wage, "what moved it")
     assert "too few of its inputs had usable data tonight" in cell(wage, "what moved it")
 

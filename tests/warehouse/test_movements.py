@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 
 from core.catalogue import load_catalogue
+from tests.support.catalogues import CLASSIC_ROLES
 from core.paths import REPO_ROOT
 from flows.steps.score import score_stage
 from warehouse import queries
@@ -22,7 +23,7 @@ D1, D2, D3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 def edited(tmp_path, name: str, old: str, new: str):
     directory = tmp_path / "roles"
     if not directory.exists():
-        shutil.copytree(REPO_ROOT / "roles", directory)
+        shutil.copytree(CLASSIC_ROLES, directory)
     path = directory / name
     text = path.read_text()
     assert old in text
@@ -32,7 +33,7 @@ def edited(tmp_path, name: str, old: str, new: str):
 
 def test_a_catalogue_edit_of_a_published_dimension_is_blamed_on_the_catalogue(tmp_path):
     con = connect(tmp_path / "w.duckdb")
-    score_stage(con, load_catalogue(), D1, "r1")
+    score_stage(con, load_catalogue(CLASSIC_ROLES), D1, "r1")
     # the analyst rewrites Company Actions on the card: a new version of a row dated the card's day
     catalogue = edited(tmp_path, "mlops-engineer.yaml", "  company_actions:\n    score: 2", "  company_actions:\n    score: -2")
     score_stage(con, catalogue, D2, "r2")
@@ -49,7 +50,7 @@ def test_a_catalogue_edit_of_a_published_dimension_is_blamed_on_the_catalogue(tm
 
 def test_a_new_method_or_rubric_version_is_a_method_change_and_refreshed_data_is_evidence(tmp_path):
     con = connect(tmp_path / "w.duckdb")
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(CLASSIC_ROLES)
     score_stage(con, catalogue, D1, "r1")
     refreshed = {"role_id": "mlops-engineer", "dimension": "job_posting_trends", "origin": "refreshed", "status": "ok",
                  "confidence": 0.9, "age_days": 0, "inputs": '{"used": [{"metric": "postings_yoy_role"}]}',
