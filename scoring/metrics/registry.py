@@ -7,7 +7,8 @@ version that scores it)."""
 
 from __future__ import annotations
 
-from scoring.metrics import (claims, indeed_country, layoffs, pay_itjw, pay_oews, postings_indeed, postings_role)
+from scoring.metrics import (claims, indeed_country, layoffs, pay_itjw, pay_oews, pay_soc, postings_indeed,
+                             postings_role)
 from scoring.metrics.family import Family, Output
 
 FAMILIES: tuple[Family, ...] = (
@@ -19,6 +20,8 @@ FAMILIES: tuple[Family, ...] = (
     indeed_country.AI_SHARE_FAMILY,
     layoffs.FAMILY,
     claims.FAMILY,
+    # rubric-v2's role-level signals
+    pay_soc.FAMILY,
 )
 
 #: metric name -> (its family, its declaration)
