@@ -8,7 +8,7 @@ version that scores it)."""
 from __future__ import annotations
 
 from scoring.metrics import (claims, indeed_country, layoffs, pay_itjw, pay_oews, pay_soc, postings_indeed,
-                             postings_role)
+                             postings_role, projections)
 from scoring.metrics.family import Family, Output
 
 FAMILIES: tuple[Family, ...] = (
@@ -22,6 +22,7 @@ FAMILIES: tuple[Family, ...] = (
     claims.FAMILY,
     # rubric-v2's role-level signals
     pay_soc.FAMILY,
+    projections.FAMILY,
 )
 
 #: metric name -> (its family, its declaration)
