@@ -7,7 +7,7 @@ version that scores it)."""
 
 from __future__ import annotations
 
-from scoring.metrics import (claims, indeed_country, layoffs, pay_itjw, pay_oews, pay_soc, postings_indeed,
+from scoring.metrics import (claims, exposure, indeed_country, layoffs, pay_itjw, pay_oews, pay_soc, postings_indeed,
                              postings_role, projections)
 from scoring.metrics.family import Family, Output
 
@@ -22,6 +22,7 @@ FAMILIES: tuple[Family, ...] = (
     claims.FAMILY,
     # rubric-v2's role-level signals
     pay_soc.FAMILY,
+    exposure.FAMILY,
     projections.FAMILY,
 )
 
