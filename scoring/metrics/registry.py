@@ -7,8 +7,8 @@ version that scores it)."""
 
 from __future__ import annotations
 
-from scoring.metrics import (claims, exposure, hn_share, indeed_country, layoffs, pay_itjw, pay_oews, pay_soc,
-                             postings_indeed, postings_role, projections)
+from scoring.metrics import (claims, exposure, hiring, hn_share, indeed_country, layoffs, pay_itjw, pay_oews,
+                             pay_soc, postings_indeed, postings_role, projections)
 from scoring.metrics.family import Family, Output
 
 FAMILIES: tuple[Family, ...] = (
@@ -22,6 +22,7 @@ FAMILIES: tuple[Family, ...] = (
     claims.FAMILY,
     # rubric-v2's role-level signals
     hn_share.FAMILY,
+    hiring.FAMILY,
     pay_soc.FAMILY,
     exposure.FAMILY,
     projections.FAMILY,
