@@ -14,6 +14,7 @@ the year before; lineage every notice of both windows."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,11 @@ def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric)
                                                 "catalogue")} for m in (OPENINGS, LAYOFFS)]
             continue
         if key not in memo:
-            hits = set(distinct[title_mask(distinct, json.loads(key)).to_numpy()]) if len(distinct) else set()
+            with warnings.catch_warnings():
+                # a role's patterns group alternatives ("ml (platform|infrastructure)"); pandas warns
+                # that groups are not extracted, which is the point of a match
+                warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
+                hits = set(distinct[title_mask(distinct, json.loads(key)).to_numpy()]) if len(distinct) else set()
             mine = postings[postings["title"].isin(hits)]
             memo[key] = (_openings(mine, nights, rubric), _layoffs(mine, warn, as_of, rubric))
         out += [{"role_id": role_id, **r} for r in memo[key]]
