@@ -62,15 +62,23 @@ def explain(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
             as_of: Optional[str] = typer.Option(None, "--as-of", help="Explain the result on or before this date."),
             as_json: bool = JsonOpt) -> None:
     """Trace a published AIJRI to its dimensions, rubric bands, metrics, observations and raw bytes."""
-    from scoring.rubric import load_rubric
+    from scoring.metrics.registry import label as metric_label
+    from scoring.rubric import load_rubric, versions
     from warehouse.db import open_warehouse
     from warehouse.lineage import explain as walk
 
-    rubric = load_rubric()
-    feeds = {dim: list(spec.inputs) for dim, spec in rubric.dimensions.items()}
+    # every shipped version's inputs: a night stores the metrics of the rubric it scored with only
+    feeds: dict[str, list[str]] = {}
+    for version in versions():
+        for dim, spec in load_rubric(version=version).dimensions.items():
+            feeds.setdefault(dim, [])
+            feeds[dim] += [m for m in spec.inputs if m not in feeds[dim]]
     home = state.home_readonly
     with open_warehouse(home.warehouse, read_only=True) as con:
         doc = walk(con, role, parse_date(as_of) if as_of else None, feeds)
+    for d in doc["dimensions"]:
+        for m in d["metrics"]:
+            m["label"] = metric_label(m["metric"])
     if as_json:
         emit_json(doc)
         return
@@ -89,7 +97,7 @@ def explain(role: str = typer.Argument(..., help="Role id, e.g. mlops-engineer."
             out.append(f"    {d['rationale']}")
         for m in d["metrics"]:
             value = "null" if m["value"] is None else f"{m['value']:.4g}"
-            out.append(f"    metric {m['metric']} = {value} {m['unit'] or ''} [{m['status']}] "
+            out.append(f"    {m['label']}: metric {m['metric']} = {value} {m['unit'] or ''} [{m['status']}] "
                        f"from {m['observation_count']} observation(s)")
             for o in m["observations"]:
                 out.append(f"      ← {o['source']} {o['observed_metric']} {o['period_end']} = {o['observed_value']}"
@@ -108,12 +116,15 @@ def backtest(
     step_days: int = typer.Option(7, "--step-days", min=1, help="Days between replayed as-of dates."),
     reversal_days: int = typer.Option(30, "--reversal-days", min=1, help="A crossing undone within this many days "
                                                                           "counts as noise."),
+    rubric_version: Optional[str] = typer.Option(None, "--rubric", help="Rubric version to replay (rubric-v1, "
+                                                                          "rubric-v2; default: the active one)."),
     catalogue_dir: Optional[Path] = CatalogueOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Replay the rubric over the archived observation history: evidence/AIJRI path, crossings, noise rate."""
     from core.catalogue import load_catalogue
     from scoring.backtest import backtest as run_backtest
+    from scoring.rubric import load_rubric
     from warehouse.db import open_warehouse
 
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
@@ -125,12 +136,17 @@ def backtest(
         history = queries.all_observations(con)
     if history.empty:
         raise JobzoneError(f"{home.warehouse}: no observations yet; run `jobzone run` (or --demo) first")
-    result = run_backtest(history, catalogue, None, first, last, step_days, reversal_days=reversal_days)
+    if rubric_version is None:
+        from core.settings import load_settings
+
+        rubric_version = load_settings(state.config).flow.get("rubric")
+    rubric = load_rubric(version=rubric_version)
+    result = run_backtest(history, catalogue, rubric, first, last, step_days, reversal_days=reversal_days)
     if as_json:
-        emit_json({"summary": records(result.summary), "crossings": records(result.crossings),
-                   "path": records(result.path)})
+        emit_json({"rubric_version": rubric.version, "summary": records(result.summary),
+                   "crossings": records(result.crossings), "path": records(result.path)})
         return
-    print_table(records(result.summary), title=f"backtest {first} → {last}, every {step_days} d")
+    print_table(records(result.summary), title=f"backtest under {rubric.version} {first} → {last}, every {step_days} d")
     if len(result.crossings):
         print_table(records(result.crossings), title="zone crossings the rubric would have caused")
     for role_id, g in result.path.groupby("role_id"):

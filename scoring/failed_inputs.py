@@ -39,7 +39,8 @@ REQUEST_FAILED = "request_failed"
 #: whether a role holds the lookup key a metric's rows are selected by (`Family.key`)
 _HOLDS = {"itjobswatch": lambda r: isinstance(r.slug, str), "indeed": lambda r: isinstance(r.country, str),
           "bls_series": lambda r: bool(r.bls_series), "layoff_industries": lambda r: bool(r.industries),
-          "role": lambda r: True}
+          "role": lambda r: True, "soc": lambda r: bool(r.soc) or bool(r.onet_soc),
+          "hn": lambda r: r.hn is not None, "boards": lambda r: r.boards is not None}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _cpi_series(req: Request) -> set[str]:
     return set()
 
 
-def _reads(req: Request, role) -> set[str]:
+def _reads(req: Request, role, answered_oews_years: frozenset[int] = frozenset()) -> set[str]:
     """The rubric inputs of `role` (a `role_keys` row) that read a shared request (a file or a batch
     several roles read; IT Jobs Watch pages are `_PageIndex`'s, CPI deflators `_deflator_reads`')."""
     ctx = req.context
@@ -107,6 +108,12 @@ def _reads(req: Request, role) -> set[str]:
     if req.source == "layoffs":
         named = {str(i).casefold() for i in ctx.get("role_industries") or ()}
         return mine if not named or named & {str(i).casefold() for i in role.industries} else set()
+    if req.source == "oews":
+        # the per-SOC YoY reads the two newest years: a failed older year (a backfill) feeds nothing
+        # once two newer years answered tonight
+        year = ctx.get("year")
+        newer = {r for r in answered_oews_years if year is not None and r > int(year)}
+        return set() if len(newer) >= 2 else mine
     # claims (one file for every role), FRED (read only as a CPI deflator: none) and any source
     # without a rule of its own above
     return set(registry.reading(req.source))
@@ -176,6 +183,8 @@ def failed_inputs(requests: Sequence[Request | Mapping[str, Any]] | None, roles,
     failed_cpi = {s: r for r in failed for s in _cpi_series(r)}
     answered_cpi = {s for r in reqs if not r.failed for s in _cpi_series(r)}
     wanted = set(rubric.metrics())
+    oews_years = frozenset(int(r.context["year"]) for r in reqs
+                           if r.source == "oews" and not r.failed and r.context.get("year") is not None)
     out: list[dict] = []
     pages_read = registry.reading("itjobswatch")
     for role in role_keys(roles).itertuples(index=False):
@@ -184,7 +193,7 @@ def failed_inputs(requests: Sequence[Request | Mapping[str, Any]] | None, roles,
         if own_page is not None:
             hits.update(dict.fromkeys(pages_read, own_page))
         for req in shared:
-            for metric in _reads(req, role):
+            for metric in _reads(req, role, oews_years):
                 hits.setdefault(metric, req)
         if failed_cpi:
             for metric, req in _deflator_reads(role, rubric, failed_cpi, answered_cpi).items():

@@ -211,15 +211,49 @@ def parse_rubric(document: dict, source: str = "rubric") -> Rubric:
         raise RubricError(f"{source}: " + "; ".join(parts) + more) from None
 
 
-def load_rubric(path: str | Path | None = None) -> Rubric:
-    path = Path(path or RUBRIC_FILE)
+#: the rubric the night scores with unless the settings name another (`[flow] rubric`)
+DEFAULT_VERSION = "rubric-v1"
+
+
+def _read(path: Path) -> dict:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RubricError(f"{path}: cannot read rubric: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{path}: bad TOML: {exc}") from None
-    return parse_rubric(document, str(path))
+
+
+def _document(path: Path) -> dict:
+    """The file's tables; with `extends = "<file>"`, every table it leaves out comes from that file
+    (a new rubric version restates its dimensions, not the guards and metric parameters)."""
+    document = _read(path)
+    base = document.pop("extends", None)
+    if base is None:
+        return document
+    parent = _document(path.with_name(str(base)))
+    return {**{k: v for k, v in parent.items() if k != "version"}, **document}
+
+
+def versions() -> dict[str, Path]:
+    """Every rubric version shipped (scoring/rubric*.toml) -> its file."""
+    out = {}
+    for path in sorted(RUBRIC_FILE.parent.glob("rubric*.toml")):
+        version = _read(path).get("version")
+        if isinstance(version, str):
+            out[version] = path
+    return out
+
+
+def load_rubric(path: str | Path | None = None, *, version: str | None = None) -> Rubric:
+    """The rubric in `path`, else the shipped `version` (default `DEFAULT_VERSION`: rubric.toml)."""
+    if path is None and version is not None and version != DEFAULT_VERSION:
+        known = versions()
+        if version not in known:
+            raise RubricError(f"unknown rubric version {version!r}; shipped: {sorted(known)}")
+        path = known[version]
+    path = Path(path or RUBRIC_FILE)
+    return parse_rubric(_document(path), str(path))
 
 
 # --- bands ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from core.vocabulary import DIMENSION_LABELS
 from scoring.aijri import ZONES, load_method
 from website.attribution import footer_sources, normalise_attributions
 from website.formats import iso_time, num, signed, state, to_date, to_json
-from scoring.rubric import load_rubric
+from scoring.rubric import load_rubric, versions
 from website.explain import night_banner
 from website.model import (MOVEMENT_DAYS, SiteData, history_parts, json_summary, load_site_data,
                            methodology_versions, role_json, role_page)
@@ -107,7 +107,10 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None, buil
 
     # The method supplies the formula's constants and zone thresholds the pages explain; the
     # results themselves, and the methodology they were stored under, come from the warehouse.
-    method, rubric = load_method(), load_rubric()
+    # the rubric the latest results were scored with (a night under rubric-v2 explains rubric-v2);
+    # a version this code does not ship (an older or a test one) explains as the default
+    stored = sorted({r["rubric_version"] for r in data.current.values() if r.get("rubric_version")} & set(versions()))
+    method, rubric = load_method(), load_rubric(version=stored[-1] if stored else None)
     methodology = ", ".join(methodology_versions(data)) or method.version
     pages = [role_page(role, data, method, sources) for role in data.roles]
     common = {"generated_at": iso_time(generated_at), "methodology_version": methodology,

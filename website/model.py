@@ -19,6 +19,7 @@ from core.catalogue import ASSESSMENT_LABELS, ORIGIN_LABELS, Catalogue, Role
 from core.errors import InputRangeError
 from core.vocabulary import BARRIER_LABELS, BARRIERS, DIMENSION_LABELS, DIMENSIONS, PRINCIPLE_LABELS, PRINCIPLES
 from scoring.aijri import ZONES, score
+from scoring.metrics.registry import label as metric_label
 from warehouse import queries
 from website.attribution import sources_of
 from website.charts import HISTORY_TABLE_ROWS, chart_points, history_chart, sparkline
@@ -237,10 +238,12 @@ def evidence_entry(r: dict, role: Role, data: SiteData, sources: Mapping[str, Ma
         fetches.setdefault(f["derived_metric"], []).append(
             {**f, "link": web_url(f["url"]) if urlsplit(str(f["url"])).hostname not in LOCAL_HOSTS else None})
     used, unused = used_and_unused(inputs)
-    signals = [{"metric": u.get("metric"), "used": True, "status": u.get("status"), "words": signal_words(u),
-                "fetches": fetches.get(u.get("metric"), [])} for u in used]
-    signals += [{"metric": u.get("metric"), "used": False, "status": u.get("status"), "words": u.get("note") or "",
-                 "fetches": fetches.get(u.get("metric"), [])} for u in unused]
+    signals = [{"metric": u.get("metric"), "label": metric_label(u.get("metric") or ""), "used": True,
+                "status": u.get("status"), "words": signal_words(u), "fetches": fetches.get(u.get("metric"), [])}
+               for u in used]
+    signals += [{"metric": u.get("metric"), "label": metric_label(u.get("metric") or ""), "used": False,
+                 "status": u.get("status"), "words": u.get("note") or "", "fetches": fetches.get(u.get("metric"), [])}
+                for u in unused]
     return {
         "dimension": r["dimension"], "label": DIMENSION_LABELS.get(r["dimension"], r["dimension"]),
         "score": r["score"], "origin": r["origin"], "status": r["status"],

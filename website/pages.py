@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from core.vocabulary import DIMENSION_LABELS, DIMENSIONS
 from scoring.aijri import Method
+from scoring.metrics.registry import label as metric_label
 from scoring.rubric import Rubric, band_label, input_score
 from website.explain import cause_words, moved_words
 from website.formats import jsonable, state, to_date
@@ -103,7 +104,8 @@ def methodology(method: Method, rubric: Rubric) -> dict:
             inside = {-2: t[0] - 1, -1: (t[0] + t[1]) / 2, 0: (t[1] + t[2]) / 2, 1: (t[2] + t[3]) / 2, 2: t[3] + 1}
             bands = [{"band": band_label(raw, ispec), "score": input_score(inside[raw], ispec)[0]}
                      for raw in (-2, -1, 0, 1, 2)]
-            inputs.append({"metric": metric, "weight": ispec.weight, "fallback_for": ispec.fallback_for,
+            inputs.append({"metric": metric, "label": metric_label(metric), "weight": ispec.weight,
+                           "fallback_for": ispec.fallback_for,
                            "direction": ispec.direction.replace("_", " "), "bands": bands,
                            "clamp": list(ispec.clamp), "max_age_days": ispec.max_age_days,
                            "min_sample": ispec.min_sample, "full_sample": ispec.full_sample})

@@ -40,6 +40,7 @@ def _validator_rows(gathered: list[GatherResult]) -> pd.DataFrame:
 def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
     """Validate tonight's observations, refresh evidence, and commit it all in one transaction."""
     from scoring.refresh import refresh_evidence
+    from scoring.rubric import load_rubric
 
     progress.stage("refresh", "running")
     frames = [g.observations for g in gathered if len(g.observations)]
@@ -73,7 +74,7 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         held_back = queries.jump_held_values(con, plan.as_of, history_days)
         fetched = [f.fetched_at for g in gathered for f in g.fetches if f.fetched_at is not None]
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id,
-                                  requests=requests, held_back=held_back,
+                                  load_rubric(version=plan.settings.flow.get("rubric")), requests=requests, held_back=held_back,
                                   fetched_on=max(fetched).date() if fetched else None)
         origins = Counter(result.evidence["origin"]) if len(result.evidence) else Counter()
         with transaction(con):

@@ -46,4 +46,5 @@ def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric)
 
 
 FAMILY = Family(name="claims", key="role", comparison="recency-weighted net direction",
-                outputs={NAME: Output(UNIT, "claims", ("expert_claim",))}, compute=compute)
+                outputs={NAME: Output(UNIT, "claims", ("expert_claim",),
+                                      label="expert claims about the role, net direction")}, compute=compute)

@@ -21,6 +21,7 @@ class Output:
     it `request_failed`. `request_kind`: for a source whose files carry a `kind` in their request
     context, the kind it reads. `deflated`: a real-terms metric, deflated by the CPI of
     `cpi_geography` (None: the role's own). `needs`: a further lookup key it cannot do without.
+    `label`: the signal in words an analyst reads (`jobzone explain` and the site show it).
     """
 
     unit: str
@@ -30,6 +31,7 @@ class Output:
     deflated: bool = False
     cpi_geography: str | None = None
     needs: str | None = None
+    label: str = ""
 
     def reads_metric(self, source: str, metric: str) -> bool:
         return source == self.source and any(fnmatchcase(metric, m) for m in self.reads)

@@ -21,7 +21,7 @@ ROW_COLUMNS = ["role_id", "metric", "value", "unit", "status", "note", "sample_s
                "lineage"]
 #: the columns of the roles' lookup-key frame
 ROLE_COLUMNS = ["role_id", "geography", "slug", "kind", "country", "sectors", "bls_series", "cpi_series",
-                "industries"]
+                "industries", "soc", "onet_soc", "hn", "boards", "warn_companies"]
 
 
 # --------------------------------------------------------------------------- roles
@@ -32,6 +32,12 @@ class RoleSpec:
     role_id: str
     geography: str
     lookup: Lookup
+    soc: tuple[str, ...] = ()
+
+
+def _dump(key: Any) -> str | None:
+    """A pattern key (HN, boards) as canonical JSON text: hashable, so roles sharing it share rows."""
+    return None if key is None else json.dumps(key.model_dump(), sort_keys=True)
 
 
 def role_keys(roles: Any) -> pd.DataFrame:
@@ -47,13 +53,14 @@ def role_keys(roles: Any) -> pd.DataFrame:
     rows = []
     for key, r in items:
         if isinstance(r, Role):
-            role_id, geography, lookup = r.id, r.geography, r.lookup
+            role_id, geography, lookup, soc = r.id, r.geography, r.lookup, tuple(r.soc)
         elif isinstance(r, RoleSpec):
-            role_id, geography, lookup = r.role_id, r.geography, r.lookup
+            role_id, geography, lookup, soc = r.role_id, r.geography, r.lookup, r.soc
         elif isinstance(r, dict):
             d = dict(r)
             role_id = d.pop("role_id", None) or key
             geography = d.pop("geography", None) or "UK"
+            soc = tuple(d.pop("soc", None) or ())
             lookup = Lookup.model_validate(d.pop("lookup", None) or {k: v for k, v in d.items()
                                                                       if k in Lookup.model_fields})
         else:
@@ -61,7 +68,9 @@ def role_keys(roles: Any) -> pd.DataFrame:
         itjw, indeed = lookup.itjobswatch, lookup.indeed
         rows.append((str(role_id), geography, itjw.slug if itjw else None, itjw.kind if itjw else None,
                      indeed.country if indeed else None, tuple(indeed.sectors) if indeed else (),
-                     tuple(lookup.bls_series), lookup.cpi_series, tuple(lookup.layoff_industries)))
+                     tuple(lookup.bls_series), lookup.cpi_series, tuple(lookup.layoff_industries), soc,
+                     tuple(getattr(lookup, "onet_soc", None) or ()), _dump(getattr(lookup, "hn", None)),
+                     _dump(getattr(lookup, "boards", None)), tuple(getattr(lookup, "warn_companies", None) or ())))
     return pd.DataFrame(rows, columns=ROLE_COLUMNS)
 
 

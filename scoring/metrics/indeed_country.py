@@ -68,8 +68,11 @@ def ai_share(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric
 
 WAGES_FAMILY = Family(name="posted_wages", key="indeed", comparison="newest published YoY",
                       outputs={WAGES: Output("fraction", "indeed", ("posted_wage_growth_yoy",),
-                                             request_kind="wage_growth")},
+                                             request_kind="wage_growth",
+                                             label="Indeed posted wage growth in the role's country")},
                       compute=posted_wages, shared=("levels",))
 AI_SHARE_FAMILY = Family(name="ai_share", key="indeed", comparison="share now minus 364 days earlier (pp)",
-                         outputs={AI_SHARE: Output("pp", "indeed", ("ai_share_postings",), request_kind="ai_share")},
+                         outputs={AI_SHARE: Output("pp", "indeed", ("ai_share_postings",), request_kind="ai_share",
+                                                   label="share of the country's postings mentioning AI, "
+                                                         "change in a year")},
                          compute=ai_share, shared=("levels",))

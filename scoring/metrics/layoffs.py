@@ -5,6 +5,8 @@ every event of both windows. Worked out once per industry set, given to each of 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -80,4 +82,6 @@ def _per_industry_set(feed: pd.DataFrame, sets, as_of: pd.Timestamp, rubric) -> 
 
 _OUT = Output(UNIT, "layoffs", ("layoff_headcount",))
 FAMILY = Family(name="layoffs", key="layoff_industries", comparison="decayed trailing-year sum vs the year before",
-                outputs={HEADCOUNT: _OUT, EVENTS: _OUT}, compute=compute)
+                outputs={HEADCOUNT: replace(_OUT, label="people laid off in the role's industries (layoffs.fyi)"),
+                         EVENTS: replace(_OUT, label="layoff events in the role's industries (layoffs.fyi)")},
+                compute=compute)

@@ -17,7 +17,8 @@ _PAY = {"permanent": "median_salary", "contract": "median_daily_rate"}
 
 def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric, deflator=None) -> pd.DataFrame:
     deflator = deflator or cpi.Deflator(obs, rubric)
-    _, spec = rubric.input(NOMINAL)
+    # the sample rule of whichever of the two the rubric scores (rubric-v2 scores only the real one)
+    _, spec = rubric.input(NOMINAL if NOMINAL in rubric.metrics() else REAL)
     tol = rubric.matching.year_tolerance_days
     parts = [pairs_for(obs, roles[roles["kind"] == kind], metric, tol) for kind, metric in _PAY.items()]
     keyed = pd.concat(parts)
@@ -97,6 +98,8 @@ def _nominal(r, spec, quoted: dict, shared: dict) -> tuple[dict, tuple]:
 
 _READS = ("median_salary", "median_daily_rate")
 FAMILY = Family(name="pay_itjw", key="itjobswatch", comparison="6-month median pay vs a year earlier, deflated by CPI",
-                outputs={NOMINAL: Output(UNIT, "itjobswatch", _READS),
-                         REAL: Output(UNIT, "itjobswatch", _READS, deflated=True)}, compute=compute,
+                outputs={NOMINAL: Output(UNIT, "itjobswatch", _READS,
+                                         label="IT Jobs Watch median pay for the role (nominal)"),
+                         REAL: Output(UNIT, "itjobswatch", _READS, deflated=True,
+                                      label="IT Jobs Watch median pay for the role, after inflation")}, compute=compute,
                 shared=("deflator",))

@@ -109,6 +109,7 @@ def _nominal(ids: list[str], series: dict[str, dict]) -> tuple[dict, list]:
 
 
 FAMILY = Family(name="pay_oews", key="bls_series", comparison="annual level vs the year before, deflated by US CPI",
-                outputs={NOMINAL: Output(UNIT, "bls", ("oews_*",)),
-                         REAL: Output(UNIT, "bls", ("oews_*",), deflated=True, cpi_geography="US")}, compute=compute,
+                outputs={NOMINAL: Output(UNIT, "bls", ("oews_*",), label="BLS OEWS pay series the role names (nominal)"),
+                         REAL: Output(UNIT, "bls", ("oews_*",), deflated=True, cpi_geography="US",
+                                      label="BLS OEWS pay series the role names, after inflation")}, compute=compute,
                 shared=("deflator",))

@@ -75,6 +75,7 @@ def _country(country: str, levels: Levels) -> dict:
 
 FAMILY = Family(name="postings_indeed", key="indeed", comparison="index level vs 364 days earlier",
                 outputs={SECTOR: Output(UNIT, "indeed", ("sector_postings_index",), request_kind="sector",
-                                        needs="sectors"),
-                         COUNTRY: Output(UNIT, "indeed", ("postings_index",), request_kind="aggregate")},
+                                        needs="sectors", label="Indeed postings in the role's sectors, year on year"),
+                         COUNTRY: Output(UNIT, "indeed", ("postings_index",), request_kind="aggregate",
+                                         label="Indeed postings in the role's country (all jobs), year on year")},
                 compute=compute, shared=("levels",))

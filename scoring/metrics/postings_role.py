@@ -44,4 +44,5 @@ def _one(r, spec) -> dict:
 
 
 FAMILY = Family(name="postings_role", key="itjobswatch", comparison="6-month count vs a year earlier",
-                outputs={NAME: Output(UNIT, "itjobswatch", ("postings",))}, compute=compute)
+                outputs={NAME: Output(UNIT, "itjobswatch", ("postings",),
+                                      label="IT Jobs Watch ads citing the role, year on year")}, compute=compute)

@@ -2,11 +2,13 @@
 metric name and unit, what each reads, which request kinds and lookup keys feed it.
 
 Adding a metric from a source already collected: a module declaring its `Family` (or one more
-`Output` of a family), one line below, and its rubric block in `scoring/rubric.toml`."""
+`Output` of a family), one line below, and its rubric block in `scoring/rubric*.toml` (each
+version that scores it)."""
 
 from __future__ import annotations
 
-from scoring.metrics import claims, indeed_country, layoffs, pay_itjw, pay_oews, postings_indeed, postings_role
+from scoring.metrics import (claims, exposure, hiring, hn_share, indeed_country, layoffs, pay_itjw, pay_oews,
+                             pay_soc, postings_indeed, postings_role, projections)
 from scoring.metrics.family import Family, Output
 
 FAMILIES: tuple[Family, ...] = (
@@ -18,6 +20,12 @@ FAMILIES: tuple[Family, ...] = (
     indeed_country.AI_SHARE_FAMILY,
     layoffs.FAMILY,
     claims.FAMILY,
+    # rubric-v2's role-level signals
+    hn_share.FAMILY,
+    hiring.FAMILY,
+    pay_soc.FAMILY,
+    exposure.FAMILY,
+    projections.FAMILY,
 )
 
 #: metric name -> (its family, its declaration)
@@ -27,6 +35,12 @@ METRIC_NAMES: tuple[str, ...] = tuple(OUTPUTS)
 
 def output(metric: str) -> Output:
     return OUTPUTS[metric][1]
+
+
+def label(metric: str) -> str:
+    """The metric in an analyst's words (its declaration's `label`; the id when it declares none)."""
+    found = OUTPUTS.get(metric)
+    return (found[1].label if found else "") or metric
 
 
 def key_of(metric: str) -> str:
