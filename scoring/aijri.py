@@ -97,10 +97,15 @@ def sublabel_of(
         return "Accelerated" if growth >= method.accelerated_min_growth else method.green_default
     if zone == "Yellow":
         if pct_time_3plus is None:
-            # No public task table: the Yellow sub-label is unknown, so keep what was published.
-            return published_sublabel
+            # No public task table: the Yellow sub-label is unknown, so keep what was published,
+            # if it was a Yellow one (a Green role's "Transforming" says nothing about Yellow).
+            return published_sublabel if published_sublabel in _yellow_sublabels(method) else None
         return "Urgent" if _dec(pct_time_3plus) >= method.urgent_min_pct_time_3plus else method.yellow_below_threshold
     return None
+
+
+def _yellow_sublabels(method: Method) -> tuple[str, str]:
+    return ("Urgent", method.yellow_below_threshold)
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,7 @@ def score_frame(frame: pd.DataFrame, method: Method | None = None) -> pd.DataFra
     published = (frame["published_sublabel"].astype(object).where(frame["published_sublabel"].notna(), None).to_numpy()
                  if "published_sublabel" in frame else np.full(len(frame), None, dtype=object))
     green_label = np.where(g >= m.accelerated_min_growth, "Accelerated", m.green_default)
+    published = np.where(np.isin(published.astype(str), list(_yellow_sublabels(m))), published, None)
     yellow_label = np.where(np.isnan(pct), published,
                             np.where(pct >= float(m.urgent_min_pct_time_3plus), "Urgent", m.yellow_below_threshold))
     sublabel = np.where(zone == "Green", green_label, np.where(zone == "Yellow", yellow_label, None))

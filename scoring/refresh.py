@@ -31,7 +31,7 @@ from datetime import date
 
 import pandas as pd
 
-from core.catalogue import Role
+from core.catalogue import ORIGIN_LABELS, Role
 from core.vocabulary import DIMENSIONS
 from scoring.failed_inputs import Request, failed_inputs, mark_failed
 from scoring.guards import plausibility
@@ -40,6 +40,11 @@ from scoring.models import SCORE_MAX, SCORE_MIN, DimensionScores, EvidenceScores
 from scoring.validation import coerce_observations, empty_observations, empty_quarantine, validate_observations
 from scoring.dimensions import score_dimensions
 from scoring.rubric import Rubric, fmt_score, load_rubric
+
+#: what a carried baseline was, in the words of its rationale (the card's own figure, a split
+#: of its published total, or jobzone's assessment)
+_BASELINE_WORDS = {**{o: f"the catalogue's baseline, {label}" for o, label in ORIGIN_LABELS.items()},
+                   "published": "the published card", None: "the published card"}
 
 EVIDENCE_COLUMNS = list(EvidenceScores.to_schema().columns)
 
@@ -142,7 +147,7 @@ def assemble_evidence(scores: pd.DataFrame, roles, previous: pd.DataFrame | None
                            "inputs": json.dumps({"carried_from": {"catalogue": base.basis,
                                                                   "as_of": base.as_of.isoformat()},
                                                  "tonight": tonight}, sort_keys=True, default=str),
-                           "rationale": (f"carried {fmt_score(base.score)} from the published card "
+                           "rationale": (f"carried {fmt_score(base.score)} from {_BASELINE_WORDS[base.origin]} "
                                          f"({base.as_of.isoformat()}, {max(age, 0)} d) - {reason}"),
                            "rubric_version": None}
                 else:

@@ -130,3 +130,17 @@ def test_zones_ranges_and_boundaries_are_the_methods_wherever_scoring_checks_the
         assert (Decimal(str(stats["min_value"])), Decimal(str(stats["max_value"]))) == (lo, hi), name
     [zone_check] = columns["zone"].checks
     assert sorted(zone_check.statistics["allowed_values"]) == sorted(ZONES)
+
+
+def test_a_green_role_without_a_task_table_that_falls_to_yellow_has_no_sublabel_not_its_green_one():
+    # Cloud Architect (published Green, Transforming, no task table) with evidence -2 lands in Yellow:
+    # which Yellow sub-label is unknown without the task table, and "Transforming" is not one.
+    fallen = score(3.85, -2, 3, 1, None, published_sublabel="Transforming")
+    assert fallen.zone == "Yellow" and fallen.sublabel is None
+    kept = score(3.85, -2, 3, 1, None, published_sublabel="Urgent")  # a published Yellow label stands
+    assert (kept.zone, kept.sublabel) == ("Yellow", "Urgent")
+    frame = pd.DataFrame({"task_resistance": [3.85, 3.85, 3.85], "evidence_total": [-2, -2, 2],
+                          "barrier_total": [3, 3, 3], "growth": [1, 1, 1], "pct_time_3plus": [None, None, None],
+                          "published_sublabel": ["Transforming", "Urgent", "Transforming"]})
+    out = score_frame(frame)
+    assert list(zip(out.zone, out.sublabel)) == [("Yellow", None), ("Yellow", "Urgent"), ("Green", "Transforming")]

@@ -248,3 +248,19 @@ def test_one_evidence_totals_rule_serves_the_refresh_the_score_stage_and_the_bas
             assert stage.at[role.id, "evidence_total"] == rule.at[role.id, "evidence_total"] \
                 == role.baseline_evidence_total
             assert not stage.at[role.id, "evidence_refreshed"]
+
+
+def test_a_carried_baseline_says_what_it_was_a_card_figure_a_split_or_jobzones_assessment():
+    shipped = load_catalogue(REPO / "roles")
+    night = refresh_evidence(pd.DataFrame(), None, shipped, None, AS_OF, "r1", RUBRIC)
+    words = {"published": "from the published card (", "split": "from the catalogue's baseline, split of the published total (",
+             "jobzone": "from the catalogue's baseline, jobzone's assessment ("}
+    seen = set()
+    for role_id in shipped.roles:
+        role = shipped.get(role_id)
+        e = evidence_of(night, role.id)
+        for dim, base in role.evidence.items():
+            if e.at[dim, "origin"] == "carried":
+                assert words[base.origin or "published"] in e.at[dim, "rationale"], (role.id, dim)
+                seen.add(base.origin or "published")
+    assert seen == set(words)
