@@ -30,13 +30,13 @@ import yaml
 from typer.testing import CliRunner
 
 from core.errors import JobzoneError
-from scrapers.loopback import SAMPLES_DIR
 from sim import catalogue_gen
 from sim.nightrun import child_env, command
 from sim.simserver import SimServer
 from tests.faults.conftest import FAST_INTERVALS, night
 from tests.support.checks import lost_or_changed, rows, snapshot, tree_digest
 from tests.support.child import run_child
+from tests.support.samples import demo_samples_copy
 
 pytestmark = pytest.mark.slow
 
