@@ -174,7 +174,8 @@ def run(
     try:
         # interruptible(): a SIGTERM while Prefect starts up (before the flow installs its own
         # handler) also ends in one line and 143, not in Prefect's bridge killing the process.
-        with display, interruptible(), _prefect_api(home), _prefect_failures_unprinted():
+        with display, interruptible(), _prefect_api(home), _prefect_failures_unprinted(), \
+                _request_notes_logged(home.root / NIGHT_LOG) as notes:
             summary = nightly(home=str(home.root), demo=demo, samples=str(samples) if samples else None,
                               as_of=as_of, catalogue=str(catalogue_dir) if catalogue_dir else None,
                               config=state.config, force_as_of=force_as_of)
@@ -189,6 +190,8 @@ def run(
     print_table(rows, title=f"{summary['kind']} run {summary['run_id']} as of {summary['as_of']}: {summary['status']}")
     for line in summary.get("report_lines", []):
         say(line)
+    if notes.count:
+        say(f"request notes: {notes.count} in {home.root / NIGHT_LOG}")
     raise typer.Exit(code)
 
 
@@ -230,6 +233,51 @@ def _drain_prefect_workers() -> None:
 
     for worker in (APILogWorker, EventsWorker):
         worker.drain_all(timeout=10, at_exit=False)
+
+
+#: where a night's per-request notes go (a 404, a trimmed board, a CPI average left out), under the home
+NIGHT_LOG = "night.log"
+
+
+class _NoteCount:
+    count = 0
+
+
+@contextmanager
+def _request_notes_logged(path: Path) -> Iterator[_NoteCount]:
+    """The sources' per-request warnings into `path`, not onto the terminal.
+
+    The terminal already says them per host (`⚠ fetch HOST: http_error 20, ok 27`) and the run's
+    records keep each one (`jobzone status`, the fetches table); a line per 404 between the stage
+    lines buried them. Errors (a parser that crashed) still reach the terminal.
+    """
+    import logging
+
+    counted = _NoteCount()
+
+    class Counting(logging.FileHandler):
+        def emit(self, record: logging.LogRecord) -> None:
+            counted.count += 1
+            super().emit(record)
+
+    def off_terminal(record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("scrapers") and record.levelno < logging.ERROR)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_file = Counting(path, mode="w", encoding="utf-8", delay=True)  # the last night's: the warehouse keeps them all
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    to_file.setLevel(logging.WARNING)
+    logging.getLogger("scrapers").addHandler(to_file)
+    terminal = list(logging.getLogger().handlers)
+    for handler in terminal:
+        handler.addFilter(off_terminal)
+    try:
+        yield counted
+    finally:
+        for handler in terminal:
+            handler.removeFilter(off_terminal)
+        logging.getLogger("scrapers").removeHandler(to_file)
+        to_file.close()
 
 
 @contextmanager

@@ -69,6 +69,12 @@ def test_a_night_with_no_network_is_degraded_everywhere_exit_4_and_a_warning_per
         assert f"⚠ fetch {host}: unreachable" in text, text
         assert f"✓ fetch {host}" not in text
     assert "✓ fetch local-files: ok 1" in text  # the expert claims file still read
+    # each failed request is a line of the night's log, not of the terminal
+    assert "WARNING" not in text and "scrapers.gather" not in text, text
+    notes = (home / "night.log").read_text().splitlines()
+    assert re.search(rf"^request notes: {len(notes)} in {re.escape(str(home / 'night.log'))}$", text, re.M), text
+    for host in NETWORK_HOSTS:
+        assert any(host in line and ": unreachable" in line for line in notes), (host, notes)
     # every source that asks the web failed; the local claims file did not
     web = ", ".join(sorted(name for name, source in SOURCES.items() if source.hosts))
     assert "claims" in SOURCES and "claims" not in web
