@@ -191,18 +191,13 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
             if warm:
                 # HN finds its threads on the first night and counts them all (the backfill since
                 # 2011) on the next, so that night is the backfill, not a warm rerun: timed apart
-                sim.reset_hits()
-                log("  nightly: backfill night (HN counts the threads the cold night found) ...")
-                backfill = _night(clock, **kwargs)
-                backfill.update(requests=sim.request_counts(), rejected_429=sim.rejected_counts())
-                log(f"  nightly: backfill {backfill['wall']:.1f} s")
-                out["backfill"] = backfill
-                sim.reset_hits()
-                log("  nightly: warm night (same payloads) ...")
-                hot = _night(clock, **kwargs)
-                hot.update(requests=sim.request_counts(), rejected_429=sim.rejected_counts())
-                log(f"  nightly: warm {hot['wall']:.1f} s")
-                out["warm"] = hot
+                for name, what in (("backfill", "HN counts the threads the cold night found"),
+                                   ("warm", "same payloads")):
+                    sim.reset_hits()
+                    log(f"  nightly: {name} night ({what}) ...")
+                    out[name] = _night(clock, **kwargs)
+                    out[name].update(requests=sim.request_counts(), rejected_429=sim.rejected_counts())
+                    log(f"  nightly: {name} {out[name]['wall']:.1f} s")
             if sequential:
                 sim.reset_hits()
                 log("  nightly: plain sequential baseline ...")

@@ -3,6 +3,7 @@ import yaml
 
 from core.catalogue import load_catalogue
 from core.errors import CatalogueError
+from tests.support.catalogues import edit_role
 
 
 def _ids(directory) -> set[str]:
@@ -20,14 +21,6 @@ def test_shipped_catalogue_is_valid(catalogue_dir):
     assert not devops.has_task_table and devops.tr == 1.70 and devops.baseline_evidence_total == -5
 
 
-def _edit(catalogue_dir, role_id, mutate):
-    path = catalogue_dir / f"{role_id}.yaml"
-    doc = yaml.safe_load(path.read_text())
-    mutate(doc)
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
-
-
 @pytest.mark.parametrize("mutate,needle", [
     (lambda d: d["tasks"][0].update(time_pct=25), "tasks: time_pct sums to 105"),
     (lambda d: d["tasks"][1].update(score=6), "tasks.1.score"),
@@ -38,7 +31,7 @@ def _edit(catalogue_dir, role_id, mutate):
     (lambda d: d["tasks"][0].update(involvement="MAYBE"), "tasks.0.involvement"),
 ])
 def test_invalid_role_names_file_and_field(catalogue_dir, mutate, needle):
-    path = _edit(catalogue_dir, "mlops-engineer", mutate)
+    path = edit_role(catalogue_dir, "mlops-engineer", mutate)
     with pytest.raises(CatalogueError) as err:
         load_catalogue(catalogue_dir)
     assert str(path) in str(err.value) and needle in str(err.value)
@@ -58,19 +51,19 @@ def test_duplicate_id_is_rejected(catalogue_dir):
 
 
 def test_totals_only_role_needs_a_citation(catalogue_dir):
-    _edit(catalogue_dir, "devops-engineer", lambda d: d["task_resistance"].pop("citation"))
+    edit_role(catalogue_dir, "devops-engineer", lambda d: d["task_resistance"].pop("citation"))
     with pytest.raises(CatalogueError, match="task_resistance.citation: Field required"):
         load_catalogue(catalogue_dir)
 
 
 def test_an_edit_changes_the_content_hash(catalogue_dir):
     before = load_catalogue(catalogue_dir).hashes["mlops-engineer"]
-    _edit(catalogue_dir, "mlops-engineer", lambda d: d["tasks"][0].update(rationale="reworded"))
+    edit_role(catalogue_dir, "mlops-engineer", lambda d: d["tasks"][0].update(rationale="reworded"))
     assert load_catalogue(catalogue_dir).hashes["mlops-engineer"] != before
 
 
 def test_lenient_load_skips_the_bad_file_and_reports_it(catalogue_dir):
-    path = _edit(catalogue_dir, "cloud-architect", lambda d: d.update(growth={"score": 7}))
+    path = edit_role(catalogue_dir, "cloud-architect", lambda d: d.update(growth={"score": 7}))
     cat = load_catalogue(catalogue_dir, strict=False)
     assert set(cat.roles) == _ids(catalogue_dir) - {"cloud-architect"}
     assert len(cat.errors) == 1 and str(path) in cat.errors[0] and "growth.score" in cat.errors[0]
@@ -157,7 +150,7 @@ def test_two_files_with_one_id_load_neither_and_name_both(catalogue_dir):
     ("data-analyst", lambda d: d.pop("published"), "published: assessment 'jobzone' needs the published card"),
 ])
 def test_whose_inputs_a_role_is_scored_on_is_checked(catalogue_dir, role_id, mutate, needle):
-    path = _edit(catalogue_dir, role_id, mutate)
+    path = edit_role(catalogue_dir, role_id, mutate)
     with pytest.raises(CatalogueError) as err:
         load_catalogue(catalogue_dir)
     assert str(path) in str(err.value) and needle in str(err.value)

@@ -11,16 +11,7 @@ from core.catalogue import load_catalogue
 from core.errors import CatalogueError
 from core.lookup_checks import check_against_samples
 from scrapers.sample_matches import boards_matches, hn_matches, sample_matchers
-
-
-def _edit(catalogue_dir, role_id, mutate):
-    path = catalogue_dir / f"{role_id}.yaml"
-    doc = yaml.safe_load(path.read_text())
-    mutate(doc)
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
-
-
+from tests.support.catalogues import edit_role
 
 
 def test_the_shipped_catalogue_passes_both_checks(catalogue_dir):
@@ -34,7 +25,7 @@ def test_two_roles_with_identical_patterns_are_rejected_naming_both_files_and_th
     hn = yaml.safe_load((catalogue_dir / "programmer.yaml").read_text())["lookup"]["hn"]
     # the same regexes in another order are the same matcher
     hn["include"] = list(reversed(hn["include"] * 2))
-    copied = _edit(catalogue_dir, "data-engineer", lambda d: d["lookup"].update(hn=hn))
+    copied = edit_role(catalogue_dir, "data-engineer", lambda d: d["lookup"].update(hn=hn))
     with pytest.raises(CatalogueError) as err:
         load_catalogue(catalogue_dir)
     message = str(err.value)
@@ -44,7 +35,7 @@ def test_two_roles_with_identical_patterns_are_rejected_naming_both_files_and_th
 
 def test_a_lenient_load_leaves_out_both_roles_with_identical_patterns_and_reports_them(catalogue_dir):
     boards = yaml.safe_load((catalogue_dir / "data-scientist.yaml").read_text())["lookup"]["boards"]
-    _edit(catalogue_dir, "ml-ai-engineer", lambda d: d["lookup"].update(boards=boards))
+    edit_role(catalogue_dir, "ml-ai-engineer", lambda d: d["lookup"].update(boards=boards))
     catalogue = load_catalogue(catalogue_dir, strict=False)
     assert "data-scientist" not in catalogue.roles and "ml-ai-engineer" not in catalogue.roles
     assert "mlops-engineer" in catalogue.roles
@@ -54,7 +45,7 @@ def test_a_lenient_load_leaves_out_both_roles_with_identical_patterns_and_report
 
 def test_different_excludes_are_different_patterns(catalogue_dir):
     boards = yaml.safe_load((catalogue_dir / "data-scientist.yaml").read_text())["lookup"]["boards"]
-    _edit(catalogue_dir, "ml-ai-engineer", lambda d: d["lookup"].update(boards={**boards, "exclude": ["intern"]}))
+    edit_role(catalogue_dir, "ml-ai-engineer", lambda d: d["lookup"].update(boards={**boards, "exclude": ["intern"]}))
     assert {"data-scientist", "ml-ai-engineer"} <= set(load_catalogue(catalogue_dir).roles)
 
 
@@ -63,7 +54,7 @@ def test_different_excludes_are_different_patterns(catalogue_dir):
     ("hn", {"include": ["\\bquantum pastry chef\\b"]}),
 ])
 def test_a_pattern_that_matches_nothing_in_the_bundled_samples_is_rejected(catalogue_dir, key, value):
-    path = _edit(catalogue_dir, "full-stack-developer", lambda d: d["lookup"].update({key: value}))
+    path = edit_role(catalogue_dir, "full-stack-developer", lambda d: d["lookup"].update({key: value}))
     catalogue = load_catalogue(catalogue_dir)  # each file is valid on its own
     with pytest.raises(CatalogueError) as err:
         check_against_samples(catalogue, sample_matchers())
