@@ -3,7 +3,8 @@
 Two roles with identical patterns count exactly the same postings, so one of them is mislabelled;
 a role whose patterns match nothing in its source's bundled samples has a key nobody has seen work.
 Both name the role file and the field (`CatalogueError`). The sample check takes the matching from
-the scrapers (`scrapers.sample_matches`), since core sits below them and parses nothing itself.
+the scrapers (each source's `Source.sample_check`, gathered by `scrapers.sample_matches`), since
+core sits below them and parses nothing itself.
 """
 
 from __future__ import annotations

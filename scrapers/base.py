@@ -185,6 +185,18 @@ class StoredRead:
 
 
 @dataclass(frozen=True)
+class SampleCheck:
+    """How the catalogue checks a role's pattern key (`key`, a lookup key the source declares)
+    against the source's bundled real samples: ``matches({role_id: key})`` gives the role ids whose
+    patterns match something, by the source's own matching; ``tried_on()`` says what was searched
+    (for the message naming a role whose patterns match nothing)."""
+
+    key: str
+    matches: Callable[[Mapping[str, Any]], set[str]]
+    tried_on: Callable[[], str]
+
+
+@dataclass(frozen=True)
 class Source:
     """Descriptor every source package exports as ``SOURCE``.
 
@@ -231,6 +243,8 @@ class Source:
     simulation: Simulation | None = None
     #: the source's own stored observations it needs back at plan time (see `StoredRead`)
     stored: StoredRead | None = None
+    #: the check of its pattern key against the bundled samples (see `SampleCheck`)
+    sample_check: SampleCheck | None = None
 
 
 # --------------------------------------------------------------------------- observations

@@ -12,6 +12,7 @@ from scrapers.boards import schema, settings, simulated
 from scrapers.boards.fetch import requests_for
 from scrapers.boards.lookup import LOOKUP
 from scrapers.boards.parse import parse, sniff
+from scrapers.boards.sample_check import SAMPLE_CHECK
 
 SOURCE = Source(
     name="boards",
@@ -32,6 +33,7 @@ SOURCE = Source(
     samples=Path(__file__).resolve().parent / "samples",
     catalogue_files={"watchlist": settings.WATCHLIST_FILE},
     sniff=sniff,
+    sample_check=SAMPLE_CHECK,
     simulation=Simulation(respond=simulated.respond, paths=simulated.paths, lookup=simulated.lookup,
                           files=simulated.files, options=simulated.options),
 )

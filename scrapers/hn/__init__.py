@@ -9,6 +9,7 @@ from scrapers.hn import schema, settings, simulated
 from scrapers.hn.fetch import STORED_METRICS, requests_for, stored_state
 from scrapers.hn.lookup import LOOKUP
 from scrapers.hn.parse import parse
+from scrapers.hn.sample_check import SAMPLE_CHECK
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 #: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
@@ -29,6 +30,7 @@ SOURCE = Source(
     aliases=("hacker news", "who is hiring", "hn"),
     # which threads are known and when each was counted: without it every night would ask for
     # the whole thread list again and never count a post
+    sample_check=SAMPLE_CHECK,
     stored=StoredRead(metrics=STORED_METRICS, state=stored_state),
     simulation=Simulation(respond=simulated.respond, paths=simulated.paths, lookup=simulated.lookup),
     **{k: v for k, v in DECLARATIONS.items() if k in {f.name for f in fields(Source)}},

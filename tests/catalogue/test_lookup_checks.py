@@ -10,7 +10,9 @@ from cli.app import app
 from core.catalogue import load_catalogue
 from core.errors import CatalogueError
 from core.lookup_checks import check_against_samples
-from scrapers.sample_matches import boards_matches, hn_matches, sample_matchers
+from scrapers.boards.sample_check import matches as boards_matches
+from scrapers.hn.sample_check import matches as hn_matches
+from scrapers.sample_matches import sample_matchers
 from tests.support.catalogues import edit_role
 
 

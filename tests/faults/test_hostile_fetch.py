@@ -26,6 +26,7 @@ from scrapers.gather import parse_result
 from scrapers.http import OK, FetchResult, detect_encoding
 from scrapers.base import SourceRequest
 from tests.scrapers.scrapers_helpers import ctx, sample
+from scrapers.registry import SOURCES
 
 D1 = date(2026, 6, 30)
 BAD_URL = "javascript:alert(document.cookie)"
@@ -156,8 +157,7 @@ def test_a_dripping_host_degrades_the_night_and_the_others_load(drip_night):
     for f in _fetches(drip_night):
         if "CPIAUCSL" not in f["url"] and "JTSJOL" not in f["url"]:
             by_source.setdefault(f["source"], set()).add(f["outcome"])
-    assert by_source == {s: {"ok"} for s in ("itjobswatch", "indeed", "warn", "layoffs", "bls", "fred", "claims",
-                                             "boards", "ons", "hn", "bls_ep", "oews", "ai_exposure")}
+    assert by_source == {s: {"ok"} for s in SOURCES}  # every registered source asked, and answered
     loaded = {s for (s,) in rows(drip_night["db"], "SELECT DISTINCT source FROM observations WHERE run_id = ?",
                                  [summary["run_id"]])}
     assert {"itjobswatch", "indeed", "bls", "fred", "claims"} <= loaded
