@@ -199,10 +199,12 @@ def seed_history(con, statics: pd.DataFrame, as_of: date, nights: int, settled: 
         INSERT INTO metrics BY NAME
         SELECT r.role_id, mt.metric, dy.as_of, 1 AS version,
                (CAST(hash(r.role_id, mt.metric, dy.d // 7) % 1000 AS DOUBLE) - 500) / 2500 AS value,
-               'fraction' AS unit, 'ok' AS status, '{{}}' AS inputs, '[]' AS lineage, 'rubric-v1' AS rubric_version,
+               'fraction' AS unit, 'ok' AS status, '{{}}' AS inputs, md5('[]') AS lineage_id, 'rubric-v1' AS rubric_version,
                md5(r.role_id || mt.metric || CAST(dy.as_of AS VARCHAR)) AS content_hash,
                'seed-' || strftime(dy.as_of, '%Y%m%d') AS run_id, CAST(dy.as_of AS TIMESTAMPTZ) AS created_at
         FROM seed_roles r CROSS JOIN (VALUES {metric_values}) mt(metric) CROSS JOIN seed_days dy""")
+    # the seeded metrics rest on no observations: one empty lineage set (migration 008)
+    con.execute("INSERT INTO lineage_sets VALUES (md5('[]'), '[]', now())")
     sources = ", ".join(f"('{s}')" for s in SOURCES_HEALTH)
     con.execute(f"""
         INSERT INTO source_health BY NAME

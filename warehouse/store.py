@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import duckdb
 import pandas as pd
 
 from core.errors import WarehouseError
-from warehouse.tables import TABLES, Table
+from warehouse.tables import TABLES, ByContent, Table
 
 _AUTO_NOW = {"created_at", "loaded_at", "first_loaded_at", "updated_at"}
 _counter = itertools.count()
@@ -53,6 +54,15 @@ def _date_window(con: duckdb.DuckDBPyConnection, view: str, key: tuple[str, ...]
     return " AND ".join(clauses), params
 
 
+def _by_content(con: duckdb.DuckDBPyConnection, side: ByContent, frame: pd.DataFrame) -> pd.DataFrame:
+    """Write each distinct value of `side.column` once to its side table; the frame with its md5 instead."""
+    codes, distinct = pd.factorize(frame[side.column], use_na_sentinel=True)
+    ids = [hashlib.md5(str(text).encode()).hexdigest() for text in distinct]
+    write(con, side.table, pd.DataFrame({side.key: ids, side.column: list(distinct)}))
+    keys = pd.Series([ids[c] if c >= 0 else None for c in codes], index=frame.index, dtype=object)
+    return frame.drop(columns=[side.column]).assign(**{side.key: keys})
+
+
 def write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
     """Write `frame` into `table` under its declared semantics; returns the rows added."""
     spec: Table = TABLES[table]
@@ -60,6 +70,8 @@ def write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> in
         if spec.semantics == "replace":
             con.execute(f"DELETE FROM {_q(table)}")
         return 0
+    if spec.by_content is not None and spec.by_content.column in frame.columns:
+        frame = _by_content(con, spec.by_content, frame)
     columns = table_columns(con, table)
     unknown = set(frame.columns) - set(columns)
     if unknown:

@@ -6,6 +6,9 @@
   ``compare`` columns) differs from the newest version held; it gets ``version`` = last + 1.
   Re-writing identical inputs adds nothing.
 - ``replace``: the table is a snapshot; a write replaces its whole contents.
+
+A table may keep one large, much-repeated column by content (``by_content``): each distinct
+value is written once to a side table under its md5, and the row holds the md5.
 """
 
 from __future__ import annotations
@@ -17,10 +20,18 @@ Semantics = Literal["append", "upsert", "history", "replace"]
 
 
 @dataclass(frozen=True)
+class ByContent:
+    column: str  #: the column as callers write it (JSON text)
+    table: str   #: the side table: (`key`, `column`, created_at), append-only
+    key: str     #: the column the row holds instead: md5 of the text
+
+
+@dataclass(frozen=True)
 class Table:
     semantics: Semantics
     key: tuple[str, ...]
     compare: tuple[str, ...] = ()  # history only: the columns whose change makes a new version
+    by_content: ByContent | None = None
 
 
 TABLES: dict[str, Table] = {
@@ -39,7 +50,9 @@ TABLES: dict[str, Table] = {
     "http_validators": Table("upsert", ("url",)),
     "observations": Table("append", ("fetch_id", "series_key", "subject", "metric", "period_end")),
     "quarantine": Table("append", ("quarantine_id",)),
-    "metrics": Table("history", ("role_id", "metric", "as_of"), compare=("value", "status", "inputs")),
+    "metrics": Table("history", ("role_id", "metric", "as_of"), compare=("value", "status", "inputs"),
+                     by_content=ByContent("lineage", "lineage_sets", "lineage_id")),
+    "lineage_sets": Table("append", ("lineage_id",)),
     "alerts": Table("upsert", ("alert_id",)),
     "source_health": Table("upsert", ("source", "run_id")),
     "refresh_state": Table("upsert", ("as_of",)),

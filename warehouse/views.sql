@@ -118,12 +118,15 @@ COMMENT ON COLUMN evidence_history.rubric_score IS 'The rubric score before an a
 COMMENT ON COLUMN evidence_history.run_id IS 'Run that wrote it.';
 
 CREATE OR REPLACE VIEW lineage AS
-WITH m AS (
-    SELECT role_id, metric AS derived_metric, as_of, value AS metric_value, status AS metric_status,
-           unnest(from_json(lineage, '[{"fetch_id": "VARCHAR", "series_key": "VARCHAR", "subject": "VARCHAR",
-                                        "metric": "VARCHAR", "period_end": "DATE", "source": "VARCHAR"}]')) AS o
-    FROM metrics
+WITH newest AS (
+    SELECT role_id, metric, as_of, value, status, lineage_id FROM metrics
     QUALIFY row_number() OVER (PARTITION BY role_id, metric, as_of ORDER BY version DESC) = 1
+), m AS (
+    -- a metric's lineage is stored once per distinct set (lineage_sets, migration 008)
+    SELECT n.role_id, n.metric AS derived_metric, n.as_of, n.value AS metric_value, n.status AS metric_status,
+           unnest(from_json(l.lineage, '[{"fetch_id": "VARCHAR", "series_key": "VARCHAR", "subject": "VARCHAR",
+                                          "metric": "VARCHAR", "period_end": "DATE", "source": "VARCHAR"}]')) AS o
+    FROM newest n JOIN lineage_sets l USING (lineage_id)
 )
 SELECT m.role_id, m.as_of, m.derived_metric, m.metric_value, m.metric_status,
        o.source, o.series_key, o.subject, o.metric AS observed_metric, o.period_end, obs.value AS observed_value,

@@ -177,7 +177,8 @@ def test_implausible_values_are_quarantined_and_never_reach_a_metric(world):
     assert any(q["metric"] in ("median_salary", "median_daily_rate") and q["value"] == 5.0 for q in quarantined)
     assert any(q["metric"] == "oews_annual_median" and q["value"] == 5.0 for q in quarantined)
     bad = {(q["fetch_id"], q["series_key"], q["metric"], str(q["period_end"])) for q in quarantined}
-    for m in json_rows(db, "SELECT role_id, metric, lineage FROM metrics WHERE as_of = ?", [D2]):
+    for m in json_rows(db, "SELECT role_id, metric, lineage FROM metrics JOIN lineage_sets USING (lineage_id)"
+                                " WHERE as_of = ?", [D2]):
         for o in json.loads(m["lineage"] or "[]"):
             key = (o.get("fetch_id"), o.get("series_key"), o.get("metric"), str(o.get("period_end")))
             assert key not in bad, (m["role_id"], m["metric"], key)

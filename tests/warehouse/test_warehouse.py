@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import duckdb
 import pandas as pd
@@ -163,6 +164,7 @@ def test_migration_6_keeps_every_row_and_check_and_drops_only_the_growing_keys(t
     path = tmp_path / "old.duckdb"
     upto5 = [m for m in migrations() if m[0] <= 5]
     monkeypatch.setattr(db, "migrations", lambda: upto5)
+    monkeypatch.setattr(db, "_refresh_views", lambda con, force: None)  # today's views read later tables
     con = connect(path)
     score_stage(con, load_catalogue(catalogue_dir), DAY, "run-1")
     with transaction(con):
@@ -174,8 +176,11 @@ def test_migration_6_keeps_every_row_and_check_and_drops_only_the_growing_keys(t
     con.close()
 
     monkeypatch.undo()
-    con = connect(path)  # applies 006
-    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in grown} == before
+    con = connect(path)  # applies 006 (and the later ones: 008 keeps the metrics' lineage by id)
+    after = {t: con.execute(f"SELECT * {'EXCLUDE (lineage_id)' if t == 'metrics' else ''} FROM {t} ORDER BY ALL")
+             .fetchall() for t in grown}
+    before["metrics"] = [tuple(v for i, v in enumerate(r) if i != 8) for r in before["metrics"]]  # lineage (NULL)
+    assert after == before
     keyed = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
     assert keyed.isdisjoint(grown) and {"runs", "alerts", "http_validators", "source_health"} <= keyed
@@ -187,3 +192,53 @@ def test_migration_6_keeps_every_row_and_check_and_drops_only_the_growing_keys(t
     assert con.execute("SELECT aijri FROM latest_scores WHERE role_id = 'mlops-engineer'").fetchone() == (42.6,)
     assert score_stage(con, load_catalogue(catalogue_dir), DAY, "run-2")[1] == 0
     con.close()
+
+
+def _lineage(*entries: str) -> str:
+    return json.dumps([{"fetch_id": f, "series_key": "s", "subject": "x", "metric": "postings",
+                        "period_end": "2026-11-01", "source": "itjobswatch"} for f in entries])
+
+
+def test_migration_8_stores_each_distinct_lineage_once_and_the_lineage_view_reads_the_same(tmp_path, monkeypatch):
+    import warehouse.db as db
+
+    path = tmp_path / "old.duckdb"
+    upto7 = [m for m in migrations() if m[0] <= 7]
+    monkeypatch.setattr(db, "migrations", lambda: upto7)
+    monkeypatch.setattr(db, "_refresh_views", lambda con, force: None)  # today's views read lineage_sets
+    con = connect(path)
+    shared, own = _lineage("f1", "f2"), _lineage("f3")
+    rows = [("a", shared), ("b", shared), ("c", own), ("d", None)]
+    for r, lin in rows:  # as the writes before 008 stored them: the lineage text on each row
+        con.execute("INSERT INTO metrics (role_id, metric, as_of, version, value, status, inputs, lineage,"
+                    " content_hash, created_at) VALUES (?, 'm', ?, 1, 1.0, 'ok', '{}', ?, md5(?), now())",
+                    [r, DAY, lin, r])
+    before = con.execute("SELECT role_id, version, content_hash FROM metrics ORDER BY role_id").fetchall()
+    con.close()
+
+    monkeypatch.undo()
+    con = connect(path)  # applies 008
+    assert con.execute("SELECT count(*) FROM lineage_sets").fetchone() == (2,)
+    assert con.execute("SELECT role_id, version, content_hash FROM metrics ORDER BY role_id").fetchall() == before
+    held = dict(con.execute("SELECT role_id, l.lineage FROM metrics LEFT JOIN lineage_sets l USING (lineage_id)"
+                            " ORDER BY role_id").fetchall())
+    assert {r: (json.loads(v) if v else None) for r, v in held.items()} == \
+        {r: (json.loads(v) if v else None) for r, v in rows}
+    fetched = sorted(con.execute("SELECT role_id, fetch_id FROM lineage").fetchall())
+    assert fetched == [("a", "f1"), ("a", "f2"), ("b", "f1"), ("b", "f2"), ("c", "f3")]
+    con.close()
+
+
+def test_a_lineage_written_again_adds_no_set_and_each_row_names_its_own(warehouse):
+    shared = _lineage("f1")
+    frame = pd.DataFrame([{"role_id": r, "metric": "m", "as_of": DAY, "value": 1.0, "status": "ok", "inputs": "{}",
+                           "lineage": lin} for r, lin in (("a", shared), ("b", shared), ("c", _lineage("f9")))])
+    with transaction(warehouse):
+        assert write(warehouse, "metrics", frame) == 3
+    with transaction(warehouse):  # the next night: same lineage, a new value
+        assert write(warehouse, "metrics", frame.assign(as_of=DAY + dt.timedelta(days=1))) == 3
+    assert warehouse.execute("SELECT count(*) FROM lineage_sets").fetchone() == (2,)
+    held = warehouse.execute("SELECT role_id, count(*), any_value(l.lineage) FROM metrics JOIN lineage_sets l"
+                             " USING (lineage_id) GROUP BY role_id ORDER BY role_id").fetchall()
+    assert [(r, n, json.loads(v)[0]["fetch_id"]) for r, n, v in held] == [("a", 2, "f1"), ("b", 2, "f1"),
+                                                                         ("c", 2, "f9")]

@@ -109,8 +109,9 @@ def site_lineage(con: duckdb.DuckDBPyConnection, sample: int = 6) -> list[dict]:
     sha256 of the raw bytes, how many observations came from it and the newest `sample` of them."""
     return records(con.execute(f"""
         WITH d AS (SELECT role_id, max(as_of) AS as_of FROM aijri_results GROUP BY role_id),
-        m AS (SELECT m.role_id, m.metric, m.lineage FROM metrics m JOIN d USING (role_id, as_of)
+        n AS (SELECT m.role_id, m.metric, m.lineage_id FROM metrics m JOIN d USING (role_id, as_of)
               QUALIFY row_number() OVER (PARTITION BY m.role_id, m.metric ORDER BY m.version DESC) = 1),
+        m AS (SELECT n.role_id, n.metric, l.lineage FROM n JOIN lineage_sets l USING (lineage_id)),
         o AS (SELECT role_id, metric AS derived_metric, unnest(from_json(lineage, '{_LINEAGE_KEYS}')) AS o FROM m)
         SELECT o.role_id, o.derived_metric, o.o.source AS source, o.o.fetch_id AS fetch_id, any_value(f.url) AS url,
                any_value(f.fetched_at) AS fetched_at, any_value(f.sha256) AS sha256, count(*) AS observations,
