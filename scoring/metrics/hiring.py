@@ -45,7 +45,7 @@ def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric)
     memo: dict[str, tuple[dict, dict]] = {}
     out = []
     for role_id, key in zip(roles["role_id"], roles["boards"]):
-        if key is None:
+        if not isinstance(key, str):  # no patterns: None, or NaN once a str column holds other roles' keys
             out += [{"role_id": role_id, **row(m, UNIT, "no_lookup_key", "no hiring-board title patterns in the "
                                                 "catalogue")} for m in (OPENINGS, LAYOFFS)]
             continue

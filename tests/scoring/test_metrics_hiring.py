@@ -8,7 +8,10 @@ import math
 import pandas as pd
 import pytest
 
-from tests.scoring.metrics_v2_helpers import AS_OF, V2, lineage, metrics, o
+from core.catalogue import Lookup
+from scoring.metrics import RoleSpec, compute_metrics
+from scoring.validation import validate_observations
+from tests.scoring.metrics_v2_helpers import AS_OF, ROLE, V2, lineage, metrics, o
 
 
 def board(company, night, n_role, n_other, published="2025-01-01"):
@@ -46,3 +49,14 @@ def test_board_net_openings_over_90_days_then_watchlist_layoffs():
 def test_one_board_night_is_insufficient_history():
     got = metrics(board("Acme", "2026-03-02", 2, 2), "board_openings_change")["board_openings_change"]
     assert got["status"] == "insufficient_history"
+
+
+def test_a_role_without_board_patterns_beside_one_with_them_is_no_lookup_key():
+    # Beside another role's patterns the keyless role's cell is NaN, not None (pandas 3 makes the
+    # column str): it once reached json.loads and failed the demo night under rubric-v2.
+    keyless = RoleSpec("data-analyst", "UK", Lookup.model_validate({}))
+    rows = board("Acme", "2025-12-02", 4, 3) + board("Acme", "2026-03-02", 6, 1)
+    good, _ = validate_observations(pd.DataFrame(rows), run_id="t")
+    got = compute_metrics(good, [ROLE, keyless], AS_OF, V2, validated=True)
+    mine = got[got["metric"] == "board_openings_change"].set_index("role_id")["status"].to_dict()
+    assert mine == {"mlops-engineer": "ok", "data-analyst": "no_lookup_key"}
