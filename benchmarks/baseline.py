@@ -27,6 +27,8 @@ from typing import Any, Iterable
 
 import duckdb
 
+from benchmarks.common import SCORING_RUBRIC
+
 DIMENSIONS = ("job_posting_trends", "company_actions", "wage_trends", "ai_tool_maturity", "expert_consensus")
 
 
@@ -129,7 +131,7 @@ def loop_scoring(tonight_rows: list[tuple], warehouse: Path, catalogue_dir: Path
     from scoring.rubric import load_rubric, round_half_away
 
     t0 = time.perf_counter()
-    rubric = load_rubric()
+    rubric = load_rubric(version=SCORING_RUBRIC)
     catalogue = load_catalogue(catalogue_dir)
     src = duckdb.connect(str(warehouse), read_only=True)
     history = src.execute(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.fingerprint import code_digest
-from benchmarks.common import cache_root, emit_result, peak_rss_mb, quiet_env, run_child
+from benchmarks.common import SCORING_RUBRIC, cache_root, emit_result, peak_rss_mb, quiet_env, run_child, scoring_settings
 
 DEFAULT_AS_OF = date(2026, 6, 30)
 
@@ -84,7 +84,7 @@ def child_ours(args: argparse.Namespace) -> None:
 
     with open(args.gathered, "rb") as fh:
         gathered = pickle.load(fh)
-    plan = night.plan(args.home, args.as_of, args.catalogue, None, {})
+    plan = night.plan(args.home, args.as_of, args.catalogue, args.config, {})
     rss_before = peak_rss_mb()
     steps: dict[str, float] = {}
     t = time.perf_counter()
@@ -98,7 +98,7 @@ def child_ours(args: argparse.Namespace) -> None:
     steps["alert"] = time.perf_counter() - t
     handled = alerted.get("handled", {})
     emit_result({
-        "seconds": sum(steps.values()), "steps": steps, "peak_rss_mb": peak_rss_mb(),
+        "seconds": sum(steps.values()), "steps": steps, "peak_rss_mb": peak_rss_mb(), "rubric": plan.settings.flow.get("rubric"),
         "rss_before_steps_mb": rss_before, "observations_added": refreshed.get("observations"),
         "quarantined": refreshed.get("quarantined"), "evidence_rows": refreshed.get("evidence_rows"),
         "results_added": scored.get("results_added"),
@@ -134,8 +134,9 @@ def run(roles: int = 1000, nights: int = 1095, obs_nights: int = 1, fresh: bool 
     home = fresh_home(info)
     env = quiet_env(Path(info["work"]) / "prefect")
     env.pop("JOBZONE_ALERT_URLS", None)
+    config = scoring_settings(Path(info["work"]) / f"settings-{SCORING_RUBRIC}.toml")
     common = ["--home", str(home), "--catalogue", info["catalogue"], "--gathered", info["gathered"],
-              "--as-of", info["as_of"]]
+              "--as-of", info["as_of"], "--config", str(config)]
     log("  scoring: running the real steps (refresh, score, alert) in a child process ...")
     ours = run_child("bench_scoring", ["--child", "ours", *common], env=env, timeout=timeout)
     log(f"  scoring: ours {ours['seconds']:.1f} s {json.dumps({k: round(v, 2) for k, v in ours['steps'].items()})},"
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--catalogue")
     parser.add_argument("--gathered")
     parser.add_argument("--as-of")
+    parser.add_argument("--config", help="settings file of the measured night (the rubric pinned)")
     parser.add_argument("--pristine")
     parser.add_argument("--scratch")
     parser.add_argument("--roles", type=int, default=1000)

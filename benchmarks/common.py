@@ -19,6 +19,24 @@ REPO = Path(__file__).resolve().parent.parent
 RESULT_PREFIX = "BENCH-RESULT "
 
 
+#: The scoring benchmark scores rubric-v1: its row-by-row loop baseline (`benchmarks.baseline`)
+#: does rubric-v1's arithmetic, and issue 10's targets are set against that engine. The nightly
+#: benchmark runs the shipped default (rubric-v2).
+SCORING_RUBRIC = "rubric-v1"
+
+
+def scoring_settings(dest: Path) -> Path:
+    """The shipped settings with the night's rubric pinned to `SCORING_RUBRIC`, written to `dest`."""
+    import re
+
+    text = (REPO / "core" / "settings.toml").read_text()
+    pinned, n = re.subn(r'(?m)^rubric = "[^"]*"$', f'rubric = "{SCORING_RUBRIC}"', text)
+    if n != 1:
+        raise RuntimeError("core/settings.toml: no single [flow] rubric line to pin")
+    dest.write_text(pinned)
+    return dest
+
+
 def cache_root() -> Path:
     """Where benchmark worlds and the benchmarks' Prefect home live ($JOBZONE_BENCH_CACHE)."""
     return Path(os.environ.get("JOBZONE_BENCH_CACHE") or Path.home() / ".cache" / "jobzone-bench")

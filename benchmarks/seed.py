@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from benchmarks.common import SCORING_RUBRIC
 from sim import catalogue_gen
 from sim.simserver import SimServer
 
@@ -125,7 +126,7 @@ def seed_history(con, statics: pd.DataFrame, as_of: date, nights: int, settled: 
     from scoring.rubric import load_rubric
 
     m = load_method()
-    rubric = load_rubric()
+    rubric = load_rubric(version=SCORING_RUBRIC)
     metrics = sorted(rubric.metrics())
     start = as_of - timedelta(days=nights)
     con.register("seed_roles", statics)

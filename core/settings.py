@@ -70,7 +70,7 @@ class FlowSection(_Section):
                                                 "could not be reached at all.")
     host_retry_delays: list[Seconds] = Field(description="Seconds before each of those retries.")
     history_days: int = Field(gt=0, description="Days of stored observations the metrics read each night.")
-    rubric: str = Field("rubric-v1", pattern=r"^rubric-[A-Za-z0-9._-]+$",
+    rubric: str = Field("rubric-v2", pattern=r"^rubric-[A-Za-z0-9._-]+$",
                         description="Rubric version the night scores with (scoring/rubric*.toml: rubric-v1, "
                                     "rubric-v2); `jobzone backtest --rubric` replays another.")
 

@@ -212,7 +212,7 @@ def parse_rubric(document: dict, source: str = "rubric") -> Rubric:
 
 
 #: the rubric the night scores with unless the settings name another (`[flow] rubric`)
-DEFAULT_VERSION = "rubric-v1"
+DEFAULT_VERSION = "rubric-v2"
 
 
 def _read(path: Path) -> dict:
@@ -246,13 +246,14 @@ def versions() -> dict[str, Path]:
 
 
 def load_rubric(path: str | Path | None = None, *, version: str | None = None) -> Rubric:
-    """The rubric in `path`, else the shipped `version` (default `DEFAULT_VERSION`: rubric.toml)."""
-    if path is None and version is not None and version != DEFAULT_VERSION:
+    """The rubric in `path`, else the shipped `version` (default `DEFAULT_VERSION`)."""
+    if path is None:
+        version = version or DEFAULT_VERSION
         known = versions()
         if version not in known:
             raise RubricError(f"unknown rubric version {version!r}; shipped: {sorted(known)}")
         path = known[version]
-    path = Path(path or RUBRIC_FILE)
+    path = Path(path)
     return parse_rubric(_document(path), str(path))
 
 

@@ -15,6 +15,7 @@ import pytest
 from benchmarks.baseline import detect_loop
 from benchmarks.bench_nightly import StepClock
 from benchmarks.common import median, percentile, ratio
+from core.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED_KEYS = ("cold_vs_bound", "cold_speedup_vs_sequential", "prefect_share", "warm_vs_cold", "scoring_seconds",
@@ -97,6 +98,8 @@ def test_quick_run_prints_one_json_object_with_every_key(tmp_path):
     assert hn["backfill"] > hn["cold"] > 0 and hn["backfill"] > hn["warm"], hn
     assert nightly["backfill"]["requests"]["itjobswatch"] == 0 and isinstance(result["backfill_wall_s"], float)
     assert result["details"]["scoring"]["loop"]["results"] == 6
+    # scored under the rubric the loop baseline computes, whatever the shipped default
+    assert result["details"]["scoring"]["ours"]["rubric"] == "rubric-v1" != load_settings().flow["rubric"]
     assert result["details"]["query"]["site_mb"] > 0 and result["publish_at_scale_s"] > 0  # copy + marts + site
     assert result["scale_roles"] == 8 and result["details"]["scale_scoring"]["ours"]["results_added"] == 8
     assert isinstance(result["ideal_speedup_vs_sequential"], float)

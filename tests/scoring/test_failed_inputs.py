@@ -24,7 +24,7 @@ from scoring.rubric import load_rubric
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue(REPO / "roles")
-RUBRIC = load_rubric()
+RUBRIC = load_rubric(version="rubric-v1")  # these pin rubric-v1, which stays selectable
 AS_OF = date(2026, 3, 2)
 
 

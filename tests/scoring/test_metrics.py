@@ -17,7 +17,7 @@ from scoring.validation import validate_observations
 from scoring.rubric import load_rubric
 from core.catalogue import Lookup
 
-RUBRIC = load_rubric()
+RUBRIC = load_rubric(version="rubric-v1")  # these pin rubric-v1, which stays selectable
 AS_OF = pd.Timestamp("2026-03-02")
 MLOPS = RoleSpec("mlops-engineer", "UK", Lookup.model_validate({
     "itjobswatch": {"slug": "mlops"}, "indeed": {"country": "GB", "sectors": ["Software Development", "Mathematics"]},

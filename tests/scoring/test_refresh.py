@@ -16,7 +16,7 @@ from scoring.rubric import load_rubric
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue(CLASSIC_ROLES)  # two totals-only roles: see its README
-RUBRIC = load_rubric()
+RUBRIC = load_rubric(version="rubric-v1")  # these pin rubric-v1, which stays selectable
 MLOPS = CATALOGUE.get("mlops-engineer")
 AS_OF = date(2026, 3, 2)
 

@@ -37,7 +37,7 @@ from sim import catalogue_gen
 pytestmark = pytest.mark.filterwarnings("ignore:Parsing dates in %d/%m/%Y format:UserWarning")
 
 REPO = Path(__file__).resolve().parents[2]
-RUBRIC = load_rubric()
+RUBRIC = load_rubric(version="rubric-v1")  # these pin rubric-v1, which stays selectable
 AS_OF = pd.Timestamp("2026-06-30")
 DAY = timedelta(days=1)
 

@@ -17,7 +17,7 @@ from scoring.rubric import (
     RUBRIC_FILE, RubricError, band_index, input_score, load_rubric, parse_rubric, round_half_away,
 )
 
-RUBRIC = load_rubric()
+RUBRIC = load_rubric(version="rubric-v1")  # these pin rubric-v1, which stays selectable
 AS_OF = pd.Timestamp("2026-03-02")
 
 

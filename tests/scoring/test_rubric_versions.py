@@ -1,5 +1,5 @@
 """Rubric versions: each shipped scoring/rubric*.toml by its version, `extends` for the tables a
-new version leaves out, rubric-v1 the default."""
+new version leaves out, rubric-v2 the default (rubric-v1 stays selectable)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import pytest
 from scoring.rubric import DEFAULT_VERSION, RUBRIC_FILE, RubricError, _document, load_rubric, versions
 
 
-def test_rubric_v1_is_the_default_and_loads_by_its_version():
-    assert DEFAULT_VERSION == "rubric-v1" and versions()["rubric-v1"] == RUBRIC_FILE
-    assert load_rubric(version="rubric-v1") == load_rubric()
+def test_rubric_v2_is_the_default_and_each_version_loads_by_its_own_file():
+    assert DEFAULT_VERSION == "rubric-v2" and load_rubric().version == "rubric-v2"
+    assert versions()["rubric-v1"] == RUBRIC_FILE and load_rubric(version="rubric-v1").version == "rubric-v1"
+    assert load_rubric(version="rubric-v2") == load_rubric() != load_rubric(version="rubric-v1")
+    assert load_rubric(RUBRIC_FILE) == load_rubric(version="rubric-v1")
 
 
 def test_an_unknown_version_names_the_shipped_ones():
@@ -22,7 +24,7 @@ def test_an_unknown_version_names_the_shipped_ones():
 
 def test_extends_takes_every_table_the_file_leaves_out(tmp_path):
     shutil.copy(RUBRIC_FILE, tmp_path / "rubric.toml")
-    v1 = load_rubric()
+    v1 = load_rubric(version="rubric-v1")
     child = tmp_path / "rubric-x.toml"
     child.write_text('version = "rubric-x"\nextends = "rubric.toml"\n[claims]\nhalf_life_days = 30\n'
                      'neutral_prior_weight = 1.0\n')

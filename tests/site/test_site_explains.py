@@ -142,7 +142,7 @@ def test_index_offers_csv_and_json_downloads_and_sort_and_filter_controls(explai
 
 def test_methodology_page_shows_the_formula_zones_and_every_rubric_band_from_their_files(explained):
     html = read(explained, "methodology.html")
-    method, rubric = load_method(), load_rubric()
+    method, rubric = load_method(), load_rubric(version="rubric-v1")  # what the fixture's results name
     assert f"methodology <strong>{method.version}</strong>" in html and f"<strong>{rubric.version}</strong>" in html
     assert f"EM = 1 + {method.em_per_point} × evidence total" in html
     assert f"AIJRI = (raw − {method.raw_floor}) / {method.raw_span} × 100" in html

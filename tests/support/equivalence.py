@@ -34,6 +34,8 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from tests.support.samples import RUBRIC_V1, shipped_settings
+
 FIXTURES = Path(__file__).resolve().parents[1] / "scoring" / "fixtures" / "equivalence"
 WORLDS = ("demo", "sim")
 
@@ -147,9 +149,12 @@ def run_world(world: str, work: Path, fixtures: Path = FIXTURES) -> list[dict]:
     nights = _read(base / "nights.json.xz")
     home = work / f"home-{world}"
     shutil.rmtree(home, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    # the engine of record scored rubric-v1, which stays selectable after the default moved on
+    config = str(shipped_settings(work / "settings-rubric-v1.toml", (RUBRIC_V1,)))
     out = []
     for n in nights:
-        plan = night.plan(str(home), n["as_of"], str(base / "roles"), None, {})
+        plan = night.plan(str(home), n["as_of"], str(base / "roles"), config, {})
         gathered = _gathered(n)
         night.record_fetches(plan, gathered)
         with _spy() as seen:

@@ -51,14 +51,22 @@ def _as_text(target: Any) -> Any:
 OEWS_BUNDLED_YEARS = "\n[sources.oews]\nfirst_year = 2023\n"
 
 
-def demo_config(dest: Path, replace: tuple[tuple[str, str], ...] = ()) -> Path:
-    """`dest`: the shipped settings with `replace` applied (each must match) and OEWS kept to the
-    bundled years."""
+#: the settings edit that pins the engine of record's rubric (the default is rubric-v2)
+RUBRIC_V1 = ('rubric = "rubric-v2"', 'rubric = "rubric-v1"')
+
+
+def shipped_settings(dest: Path, replace: tuple[tuple[str, str], ...] = (), extra: str = "") -> Path:
+    """`dest`: the shipped settings with `replace` applied (each must match), `extra` appended."""
     from core.paths import REPO_ROOT
 
     text = (REPO_ROOT / "core" / "settings.toml").read_text()
     for old, new in replace:
         assert old in text, f"{old!r} is not in core/settings.toml"
         text = text.replace(old, new)
-    dest.write_text(text + OEWS_BUNDLED_YEARS)
+    dest.write_text(text + extra)
     return dest
+
+
+def demo_config(dest: Path, replace: tuple[tuple[str, str], ...] = ()) -> Path:
+    """`dest`: the shipped settings with `replace` applied and OEWS kept to the bundled years."""
+    return shipped_settings(dest, replace, OEWS_BUNDLED_YEARS)
