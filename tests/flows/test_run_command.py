@@ -85,17 +85,20 @@ def test_a_night_with_no_network_is_degraded_everywhere_exit_4_and_a_warning_per
     (status, stored), = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True).execute(
         "SELECT status, summary FROM runs").fetchall()
     assert status == "degraded" and json.loads(stored)["failing_sources"] == web.split(", ")
-    # What may still move on such a night, and only that: the one source that answered (the local
-    # claims file) refreshes Expert Consensus; every web-fed dimension is carried at its published
-    # value, never recomputed from nothing (MLOps 42.6 -> 41.0 is the claims' +1 -> 0, as on any night).
+    # Nothing moves on such a night: under rubric-v2 every dimension reads a web source (Expert
+    # Consensus the BLS projections beside the local claims file), so each is carried at its
+    # published value with the failed request named, never recomputed from what is left; MLOps
+    # stays at its published 42.6.
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     rows = con.execute("SELECT dimension, origin, status, score FROM evidence_scores"
                        " WHERE role_id = 'mlops-engineer' AND origin <> 'published'").fetchall()
     published = dict(con.execute("SELECT dimension, score FROM evidence_scores"
                                  " WHERE role_id = 'mlops-engineer' AND origin = 'published'").fetchall())
-    moved = {d: (origin, state) for d, origin, state, _ in rows if origin != "carried"}
-    assert moved == {"expert_consensus": ("refreshed", "ok")}, rows
-    assert all(score == published[d] for d, origin, _, score in rows if origin == "carried"), rows
+    assert sorted(d for d, *_ in rows) == sorted(published) and len(published) == 5, rows
+    assert all(origin == "carried" and state.startswith("request_failed:") and score == published[d]
+               for d, origin, state, score in rows), rows
+    assert con.execute("SELECT aijri, zone FROM latest_scores WHERE role_id = 'mlops-engineer'").fetchone() == (
+        42.6, "Yellow")
 
 
 def test_ctrl_c_ends_the_night_cleanly_with_exit_130_and_the_run_recorded_interrupted(tmp_path):
