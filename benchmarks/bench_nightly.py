@@ -20,6 +20,11 @@ the client exactly the allowed intervals.
    April 2011, once): `backfill_wall_s`, no target.
 3. **Warm**: the same flow again, same as_of, every payload unchanged (conditional GETs answer 304,
    the BLS POST returns the same hash): `warm_vs_cold` = warm wall / cold wall.
+
+Every night also reports `refreshed_dims`: the role-dimensions its refresh left `refreshed` over
+all it wrote (the refresh step's origin counts, so it costs nothing). `--rubric rubric-v2` runs the
+nights under that rubric (`[flow] rubric`) instead of the shipped one: the issue-12 check that
+every role refreshes all five dimensions on the 1,000-role world (after the HN backfill night).
 """
 
 from __future__ import annotations
@@ -130,7 +135,16 @@ def _night(clock: StepClock, **kwargs: Any) -> dict[str, Any]:
     return {"wall": wall, "covered": covered, "orchestration": wall - covered,
             "prefect_share": (wall - covered) / wall, "steps": clock.by_step(), "status": summary.get("status"),
             "failing_sources": summary.get("failing_sources"), "refresh": summary.get("refresh"),
+            "refreshed_dims": refreshed_share(summary),
             "results_added": (summary.get("score") or {}).get("results_added")}
+
+
+def refreshed_share(summary: dict[str, Any]) -> dict[str, int] | None:
+    """{refreshed, all}: the role-dimensions tonight's refresh wrote, and how many were refreshed."""
+    origins = (summary.get("refresh") or {}).get("origins")
+    if not origins:
+        return None
+    return {"refreshed": int(origins.get("refreshed", 0)), "all": int(sum(origins.values()))}
 
 
 def _sequential(sim, catalogue_dir: Path, as_of: date, config: Path) -> dict[str, Any]:
@@ -154,7 +168,7 @@ def _sequential(sim, catalogue_dir: Path, as_of: date, config: Path) -> dict[str
 
 def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | None = None,
         as_of: date = date(2026, 6, 30), seed: int = 0, work: Path | None = None, warm: bool = True,
-        sequential: bool = True, log=print) -> dict[str, Any]:
+        sequential: bool = True, rubric: str | None = None, log=print) -> dict[str, Any]:
     from sim import catalogue_gen
     from sim.simproc import SimProcess
     from sim.simserver import HOSTS, scaled_intervals
@@ -174,7 +188,8 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
         with SimProcess(roles, seed, as_of, intervals=intervals, latency=latency) as sim, StepClock() as clock:
             # the shipped per-host recheck horizons (wall-clock, not scaled): the warm night is a
             # same-night rerun, exactly what they are for
-            config = sim.write_settings(work / "settings.toml", read_timeout=10.0, retries=2, recheck=True)
+            config = sim.write_settings(work / "settings.toml", read_timeout=10.0, retries=2, recheck=True,
+                                        flow={"rubric": rubric} if rubric else None)
             kwargs = dict(home=str(work / "home"), catalogue=str(catalogue_dir), config=str(config),
                           as_of=as_of.isoformat(), base_urls=sim.base_urls())
             log(f"  nightly: cold night, {roles} roles ...")
@@ -184,6 +199,7 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
             cold.update(requests=counts, rejected_429=rejected, bound=bound, bound_host=host,
                         arrival_gaps_vs_interval=sim.gap_summary())
             gaps = cold["arrival_gaps_vs_interval"][host]
+            log(f"  nightly: cold refreshed role-dimensions {cold['refreshed_dims']}")
             log(f"  nightly: cold {cold['wall']:.1f} s, bound {bound:.1f} s ({host}), prefect share "
                 f"{cold['prefect_share']:.1%}, 429s {sum(rejected.values())}, {host} arrival gaps min "
                 f"{gaps['min']:.2f} / p1 {gaps['p01']:.2f} / median {gaps['median']:.2f} x interval")
@@ -197,7 +213,8 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
                     log(f"  nightly: {name} night ({what}) ...")
                     out[name] = _night(clock, **kwargs)
                     out[name].update(requests=sim.request_counts(), rejected_429=sim.rejected_counts())
-                    log(f"  nightly: {name} {out[name]['wall']:.1f} s")
+                    log(f"  nightly: {name} {out[name]['wall']:.1f} s, refreshed role-dimensions "
+                        f"{out[name]['refreshed_dims']}")
             if sequential:
                 sim.reset_hits()
                 log("  nightly: plain sequential baseline ...")
@@ -205,6 +222,9 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
                 seq.update(requests_by_host=sim.request_counts(), rejected_429=sim.rejected_counts())
                 log(f"  nightly: sequential {seq['seconds']:.1f} s")
                 out["sequential"] = seq
+        out["rubric"] = rubric or "shipped"
+        out["refreshed_dims"] = {name: out[name]["refreshed_dims"] for name in ("cold", "backfill", "warm")
+                                 if name in out}
         out["cold_vs_bound"] = cold["wall"] / cold["bound"] if cold["bound"] else None
         out["prefect_share"] = cold["prefect_share"]
         if warm:
@@ -226,12 +246,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-scale", type=float)
     parser.add_argument("--no-warm", action="store_true")
     parser.add_argument("--no-sequential", action="store_true")
+    parser.add_argument("--rubric", help="score the nights under this rubric version (default: the shipped setting)")
     args = parser.parse_args(argv)
     from benchmarks.common import quiet_env
 
     for key, value in quiet_env().items():
         os.environ.setdefault(key, value)
-    result = run(args.roles, args.scale, args.latency_scale, warm=not args.no_warm, sequential=not args.no_sequential)
+    result = run(args.roles, args.scale, args.latency_scale, warm=not args.no_warm, sequential=not args.no_sequential,
+                 rubric=args.rubric)
     print(json.dumps(result, indent=1, default=str))
 
 

@@ -97,6 +97,8 @@ def test_quick_run_prints_one_json_object_with_every_key(tmp_path):
     hn = {night: nightly[night]["requests"]["hn.algolia.com"] for night in ("cold", "backfill", "warm")}
     assert hn["backfill"] > hn["cold"] > 0 and hn["backfill"] > hn["warm"], hn
     assert nightly["backfill"]["requests"]["itjobswatch"] == 0 and isinstance(result["backfill_wall_s"], float)
+    # every role x dimension the cold refresh wrote is counted (how many refreshed depends on the rubric)
+    assert nightly["refreshed_dims"]["cold"]["all"] == 6 * 5 >= nightly["refreshed_dims"]["cold"]["refreshed"]
     assert result["details"]["scoring"]["loop"]["results"] == 6
     # scored under the rubric the loop baseline computes, whatever the shipped default
     assert result["details"]["scoring"]["ours"]["rubric"] == "rubric-v1" != load_settings().flow["rubric"]

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from scrapers.ai_exposure.simulated import FULL_RELEASE
 from scrapers.gather import gather
 from scrapers.http import HttpSettings
 from scrapers.registry import SOURCES
@@ -59,6 +60,9 @@ def test_a_cold_night_on_the_new_hosts(roles):
         assert socs <= set(obs[(obs.source == "bls_ep") & (obs.metric == "ep_change_pct")].subject)
         assert socs <= set(obs[obs.metric == "aei_observed_exposure"].subject)
         assert {s + ".00" for s in socs} <= set(obs[obs.metric == "gpts_exposure_beta"].subject)
+        # a full release (the roles' occupations among ~800), never an excerpt the metric refuses
+        for metric in ("aei_observed_exposure", "gpts_exposure_beta", "ms_ai_applicability", "aioe"):
+            assert (obs.metric == metric).sum() == FULL_RELEASE, metric
         threads = obs[obs.metric == "hn_thread_comments"]
         assert len(threads) == 183 and threads.period_start.min() == date(2011, 4, 1)
 
@@ -91,4 +95,4 @@ def test_faults_on_the_new_hosts_are_outcomes_never_zeros(roles):
         assert by_source[("ai_exposure", sim.netloc("huggingface.co"))] == {"http_error"}
         # implausible scores parse (the guards and bands judge them later), never as zeros
         ms = result.observations[result.observations.metric == "ms_ai_applicability"]
-        assert len(ms) == len(roles) and (ms.value > 1).any()
+        assert len(ms) == FULL_RELEASE and (ms.value > 1).any()
