@@ -22,9 +22,9 @@ the client exactly the allowed intervals.
    the BLS POST returns the same hash): `warm_vs_cold` = warm wall / cold wall.
 
 Every night also reports `refreshed_dims`: the role-dimensions its refresh left `refreshed` over
-all it wrote (the refresh step's origin counts, so it costs nothing). `--rubric rubric-v2` runs the
-nights under that rubric (`[flow] rubric`) instead of the shipped one: the issue-12 check that
-every role refreshes all five dimensions on the 1,000-role world (after the HN backfill night).
+all it wrote (the refresh step's origin counts, so it costs nothing): under the shipped rubric-v2,
+the issue-12 check that every role refreshes all five dimensions on the 1,000-role world.
+`--rubric rubric-v1` runs the nights under another rubric (`[flow] rubric`).
 """
 
 from __future__ import annotations
