@@ -1,4 +1,5 @@
-"""Zone-crossing and source-health alerts, detected from history (pure functions, no I/O).
+"""Zone-crossing alerts, detected from history (pure functions, no I/O); the alert model, the
+policy and the ids every alert shares (source-health alerts: `scoring.source_alerts`).
 
 Detection replays a role's score history night by night, like a sensor with a cursor:
 
@@ -114,7 +115,7 @@ class Alert:
 
 def alert_id(kind: str, subject: str, from_state: str | None, to_state: str | None, began: date) -> str:
     """Stable identity of one crossing: a rerun of the same night yields the same id."""
-    canonical = json.dumps([kind, subject, from_state, to_state, _as_date(began).isoformat()],
+    canonical = json.dumps([kind, subject, from_state, to_state, as_date(began).isoformat()],
                            separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
@@ -137,7 +138,7 @@ def detect_crossings(history: pd.DataFrame, policy: AlertPolicy | None = None, *
     policy = policy or AlertPolicy()
     if history is None or history.empty:
         return []
-    cursor = None if since is None else _as_date(since)
+    cursor = None if since is None else as_date(since)
     out: list[Alert] = []
     # A role that held one zone and sub-label all along cannot have crossed; nearly every role is
     # such a role on a given night, so only the others are replayed night by night.
@@ -147,7 +148,7 @@ def detect_crossings(history: pd.DataFrame, policy: AlertPolicy | None = None, *
     history = history[moved.to_numpy()]
     if history.empty:
         return []
-    frame = history.assign(_night=[_as_date(v) for v in history["as_of"]]).sort_values(["role_id", "_night"],
+    frame = history.assign(_night=[as_date(v) for v in history["as_of"]]).sort_values(["role_id", "_night"],
                                                                                         kind="stable")
     # Plain column lists cut at each role's boundary: a frame (and its records) per role cost
     # more than the replay itself.
@@ -210,11 +211,11 @@ def evidence_in_force(evidence: pd.DataFrame, role_id: str, on: date) -> dict[st
     """The newest evidence score per dimension on or before `on` (evidence_history rows)."""
     if evidence is None or evidence.empty:
         return {}
-    day = _as_date(on)
+    day = as_date(on)
     held: dict[str, tuple[date, int]] = {}
     rows = evidence[evidence["role_id"] == role_id]
     for r in rows.to_dict("records"):
-        d = _as_date(r["as_of"])
+        d = as_date(r["as_of"])
         if d > day:
             continue
         prev = held.get(r["dimension"])
@@ -272,9 +273,9 @@ def describe_crossing(alert: Alert, moves: list[dict], link: str | None, cause: 
     change = alert.change
     parts = [
         f"{alert.title or alert.subject} ({alert.subject}) {verb}: {alert.from_state} -> {alert.to_state}.",
-        f"AIJRI {alert.from_aijri:.1f} ({_iso(alert.from_as_of)}) -> {alert.to_aijri:.1f} ({_iso(alert.as_of)}),"
+        f"AIJRI {alert.from_aijri:.1f} ({iso(alert.from_as_of)}) -> {alert.to_aijri:.1f} ({iso(alert.as_of)}),"
         f" change {change:+.1f} points." if change is not None else "",
-        f"Began {_iso(alert.began)}; held {alert.nights} night(s)"
+        f"Began {iso(alert.began)}; held {alert.nights} night(s)"
         + (" (past the margin)." if alert.reason == "margin" else "."),
     ]
     if cause is not None:
@@ -309,8 +310,8 @@ def zone_alerts(history: pd.DataFrame, evidence: pd.DataFrame | Callable[[str, d
     attributed: dict[tuple, dict] = {}
     if causes is not None and found:
         for row in causes([(a.subject, a.from_as_of, a.as_of) for a in found]):
-            key = (row["role_id"], _as_date(row["from_as_of"]) if row.get("from_as_of") is not None else None,
-                   _as_date(row["as_of"]))
+            key = (row["role_id"], as_date(row["from_as_of"]) if row.get("from_as_of") is not None else None,
+                   as_date(row["as_of"]))
             attributed[key] = {k: row.get(k) for k in ("causes", "dimensions", "inputs", "catalogue_edited",
                                                         "method_changed")}
     out = []
@@ -328,85 +329,9 @@ def zone_alerts(history: pd.DataFrame, evidence: pd.DataFrame | Callable[[str, d
     return out
 
 
-# --------------------------------------------------------------------------- source health
-
-def detect_source_failures(health: pd.DataFrame, policy: AlertPolicy | None = None, *,
-                           since: date | None = None) -> list[Alert]:
-    """A source failing N consecutive nights raises one alert; its first good night after that,
-    a `recovered` alert. A night fails when it had failed requests and nothing ok or unchanged
-    (several runs on one night are summed). Nights on which the source did not run are skipped.
-    """
-    policy = policy or AlertPolicy()
-    if health is None or health.empty:
-        return []
-    cursor = None if since is None else _as_date(since)
-    frame = health.assign(_night=[_as_date(v) for v in health["as_of"]])
-    nightly = (frame.groupby(["source", "_night"], sort=True)[["requests", "ok", "unchanged", "failed"]]
-               .sum().reset_index())
-    outcomes = _outcomes_by_night(frame)
-    out: list[Alert] = []
-    for source, rows in nightly.groupby("source", sort=True):
-        streak, began, alerted = 0, None, False
-        for r in rows.to_dict("records"):
-            night = r["_night"]
-            failing = r["failed"] > 0 and (r["ok"] + r["unchanged"]) == 0
-            if failing:
-                if streak == 0:
-                    began = night
-                streak += 1
-                if streak == policy.source_failure_nights and not alerted:
-                    alerted = True
-                    seen = outcomes.get((source, night), {})
-                    summary = ", ".join(f"{k} x{v}" for k, v in sorted(seen.items()))
-                    out.append(Alert(
-                        alert_id=alert_id("source_health", str(source), "ok", "failing", began),
-                        kind="source_health", subject=str(source), as_of=night, began=began,
-                        from_state="ok", to_state="failing", title=str(source), nights=streak, reason="failing",
-                        message=(f"Source {source} has failed on {streak} consecutive night(s) since {_iso(began)}"
-                                 f" ({int(r['failed'])} failed request(s) on {_iso(night)}"
-                                 + (f": {summary}" if summary else "") + "). Its evidence is being carried."),
-                    ))
-            else:
-                if alerted:
-                    out.append(Alert(
-                        alert_id=alert_id("source_health", str(source), "failing", "ok", night),
-                        kind="source_health", subject=str(source), as_of=night, began=night,
-                        from_state="failing", to_state="ok", title=str(source), nights=1, reason="recovered",
-                        message=(f"Source {source} recovered on {_iso(night)} after {streak} failing night(s)"
-                                 f" since {_iso(began)}."),
-                    ))
-                streak, began, alerted = 0, None, False
-    return sorted((a for a in out if cursor is None or a.as_of > cursor), key=lambda a: (a.as_of, a.subject))
-
-
-def _outcomes_by_night(frame: pd.DataFrame) -> dict[tuple[str, date], dict[str, int]]:
-    """Outcome counts (the `outcomes` JSON of source_health) summed per source and night.
-
-    Only outcome names and integer counts are kept: nothing else from the JSON reaches a message.
-    """
-    out: dict[tuple[str, date], dict[str, int]] = {}
-    if "outcomes" not in frame.columns:
-        return out
-    for r in frame[["source", "_night", "outcomes"]].to_dict("records"):
-        value = r["outcomes"]
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                continue
-        if not isinstance(value, Mapping):
-            continue
-        bucket = out.setdefault((r["source"], r["_night"]), {})
-        for name, count in value.items():
-            if isinstance(name, str) and name.replace("_", "").isalnum() and isinstance(count, (int, float)) \
-                    and not isinstance(count, bool):
-                bucket[name] = bucket.get(name, 0) + int(count)
-    return out
-
-
 # --------------------------------------------------------------------------- helpers
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
     if isinstance(value, pd.Timestamp):
         return value.date()
     if isinstance(value, datetime):
@@ -416,7 +341,7 @@ def _as_date(value: Any) -> date:
     return pd.Timestamp(value).date()
 
 
-def _iso(value: date | None) -> str:
+def iso(value: date | None) -> str:
     return "?" if value is None else value.isoformat()
 
 

@@ -29,7 +29,8 @@ import pandas as pd
 from core import progress
 from flows.steps.asof import WHAT_IF_KIND
 from flows.steps.plan import NightPlan
-from scoring.alerts import Alert, AlertPolicy, detect_source_failures, zone_alerts
+from scoring.alerts import Alert, AlertPolicy, zone_alerts
+from scoring.source_alerts import detect_source_failures
 from warehouse import queries
 from warehouse.db import open_warehouse, transaction
 from warehouse.store import write

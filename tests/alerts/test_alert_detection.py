@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from scoring.alerts import (AlertPolicy, alert_id, describe_crossing, detect_crossings, detect_source_failures,
-                            evidence_moves, zone_alerts)
+from scoring.alerts import AlertPolicy, alert_id, describe_crossing, detect_crossings, evidence_moves, zone_alerts
+from scoring.source_alerts import detect_source_failures
 
 D0 = date(2026, 11, 1)
 POLICY = AlertPolicy(persistence_nights=2, margin_points=1.0, source_failure_nights=3)
