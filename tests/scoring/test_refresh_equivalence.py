@@ -316,6 +316,12 @@ def _awkward_batches() -> pd.DataFrame:
         _row("warn", "warn:X", "X", "US", "layoff_headcount", "13/02/2026", "13/02/2026", 5.0, "count", "f-w1"),
         _row("warn", "warn:Y", "Y", "US", "layoff_headcount", "01/02/2026", "01/02/2026", 5.0, "count", "f-w2"),
         _row("warn", "warn:Z", "Z", "US", "layoff_headcount", end, end, 1.5, "count", "f-w3"),
+        # two sources sharing the common model, validated in one pass: a bad row in each, clean
+        # fetches beside them
+        _row("ons", "ons:D7BT", "D7BT", "UK", "cpi_index", end, end, 142.5, "index", "f-o1"),
+        _row("ons", "ons:D7BT", "D7BT", "UK", "cpi_index", start, start, -1.0, "index", "f-o2"),
+        _row("bls_ep", "bls_ep:15-1252", "15-1252", "US", "ep_change_pct", end, end, 15.8, "pct", "f-e1"),
+        _row("bls_ep", "bls_ep:15-1252", "15-1252", "US", "ep_change_pct", end, end, 15.8, "index", "f-e2"),
     ]
     return pd.DataFrame(rows)
 
@@ -325,9 +331,29 @@ def test_validation_per_source_equals_validation_per_fetch(world):
     frame = pd.concat([tonight, history, _awkward_batches()], ignore_index=True)
     got = validate_observations(frame, "r")
     expected = _per_fetch(frame, "r")
-    assert len(expected[1]) >= 5  # the awkward rows do fail
+    assert len(expected[1]) >= 7  # the awkward rows do fail
+    assert {"f-o2", "f-e2"} <= set(expected[1]["fetch_id"])
     pd.testing.assert_frame_equal(got[0], expected[0], check_exact=True)
     pd.testing.assert_frame_equal(got[1], expected[1], check_exact=True)
+
+
+def test_a_clean_night_is_one_pandera_pass_per_model_not_per_source(world, monkeypatch):
+    import pandera.pandas as pa
+
+    _, history, tonight, _ = world
+    frame = pd.concat([tonight, history], ignore_index=True)
+    frame = pd.concat([frame, pd.DataFrame([
+        _row("ons", "ons:D7BT", "D7BT", "UK", "cpi_index", AS_OF, AS_OF, 142.5, "index", "f-o1"),
+        _row("bls_ep", "bls_ep:15-1252", "15-1252", "US", "ep_change_pct", AS_OF, AS_OF, 15.8, "pct", "f-e1")])],
+        ignore_index=True)
+    passes = []
+    real = pa.DataFrameModel.validate.__func__
+    monkeypatch.setattr(pa.DataFrameModel, "validate",
+                        classmethod(lambda cls, *a, **k: passes.append(cls.__name__) or real(cls, *a, **k)))
+    good, quarantine = validate_observations(frame, "r")
+    assert quarantine.empty and len(good) == len(frame)
+    models = {SOURCE_MODELS[s].__name__ for s in frame["source"].unique()}
+    assert sorted(passes) == sorted(models) and len(models) < frame["source"].nunique()
 
 
 # --- history: coerced, not re-validated ------------------------------------------------------------
