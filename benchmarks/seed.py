@@ -110,10 +110,13 @@ def settled_evidence(gathered: list, catalogue_dir: Path, as_of: date) -> pd.Dat
     """
     from core.catalogue import load_catalogue
     from scoring.refresh import refresh_evidence
+    from scoring.rubric import load_rubric
 
     frames = [g.observations for g in gathered if len(g.observations)]
     tonight = pd.concat(frames, ignore_index=True)
-    result = refresh_evidence(tonight, None, load_catalogue(catalogue_dir), None, as_of, "seed-settle")
+    # the rubric the measured night scores with: settled under another, tonight would cross zones
+    result = refresh_evidence(tonight, None, load_catalogue(catalogue_dir), None, as_of, "seed-settle",
+                              load_rubric(version=SCORING_RUBRIC))
     ev = result.evidence[["role_id", "dimension", "score"]].copy()
     ev["score"] = pd.to_numeric(ev["score"], errors="coerce")
     return ev.dropna(subset=["score"]).astype({"score": "int64"}).rename(columns={"score": "settled"})
