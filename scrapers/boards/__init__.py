@@ -5,8 +5,6 @@ the observation vocabulary and the matching are one concern; the ATSs differ onl
 JSON shape (`parse.READERS`). Each ATS host keeps its own politeness (`settings.HOSTS`).
 """
 
-from pathlib import Path
-
 from scrapers.base import Simulation, Source
 from scrapers.boards import schema, settings, simulated
 from scrapers.boards.fetch import requests_for
@@ -30,7 +28,7 @@ SOURCE = Source(
     bands=schema.BANDS,
     units=schema.PAY_UNITS,
     hosts=settings.HOSTS,
-    samples=Path(__file__).resolve().parent / "samples",
+    samples=settings.SAMPLES,
     catalogue_files={"watchlist": settings.WATCHLIST_FILE},
     sniff=sniff,
     sample_check=SAMPLE_CHECK,

@@ -7,7 +7,6 @@ import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,8 +14,8 @@ import pandas as pd
 from scrapers.base import ParseContext, SampleCheck
 from scrapers.boards.match import posting_titles, title_mask
 from scrapers.boards.parse import parse, sniff
+from scrapers.boards.settings import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
 _NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # matching reads no fetch time
 
 

@@ -9,6 +9,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WATCHLIST_FILE = "watchlists/boards.yaml"
 DEFAULT_WATCHLIST = REPO_ROOT / "roles" / WATCHLIST_FILE
 ALLOWED_CONTENT_TYPES = ("application/json", "text/json", "text/plain")
+#: the real board payloads bundled with the package (`Source.samples`, the pattern check)
+SAMPLES = Path(__file__).resolve().parent / "samples"
 
 #: ATS -> (real base URL, path below it). Keyless public GETs: "Job Board data is publicly
 #: available, so authentication is not required" (Greenhouse); Lever limits only application POSTs.

@@ -2,7 +2,6 @@
 and share of posts matching its patterns, with the comment ids counted."""
 
 from dataclasses import fields
-from pathlib import Path
 
 from scrapers.base import Simulation, Source, StoredRead
 from scrapers.hn import schema, settings, simulated
@@ -11,7 +10,7 @@ from scrapers.hn.lookup import LOOKUP
 from scrapers.hn.parse import parse
 from scrapers.hn.sample_check import SAMPLE_CHECK
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLES = settings.SAMPLES
 #: The registry contract's declarations (scrapers/README.md on the `sources` branch). Handed to
 #: `Source` as far as it already has the fields, so the package is registered by one line.
 DECLARATIONS = {"lookup": LOOKUP, "metrics": schema.METRICS, "bands": schema.BANDS, "hosts": schema.HOSTS,

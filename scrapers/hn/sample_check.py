@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from scrapers.base import ParseContext, SampleCheck
 from scrapers.hn.parse import parse
+from scrapers.hn.settings import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
 _NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # counting reads no fetch time
 
 

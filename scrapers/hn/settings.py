@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 BASE_URL = "https://hn.algolia.com"
 #: the monthly threads are posted by the `whoishiring` account; search_by_date lists newest first
@@ -10,6 +11,8 @@ SEARCH_PATH = "/api/v1/search_by_date?tags=story,author_whoishiring&query=hiring
 #: one thread with its whole comment tree
 ITEM_PATH = "/api/v1/items/{id}"
 ALLOWED_CONTENT_TYPES = ("application/json", "text/json", "text/plain")
+#: the real Algolia payloads bundled with the package (`Source.samples`, the pattern check)
+SAMPLES = Path(__file__).resolve().parent / "samples"
 #: Algolia answers at most 1,000 hits a query; every "Who is hiring?" thread since 2011 fits
 BACKFILL_HITS = 1000
 #: nightly, the newest threads only (a page covers the last half-year or so)
