@@ -53,6 +53,11 @@ DICTIONARY_CSV = "dictionary.csv"
 #: The storage version the analyst copy is written in: the oldest that every DuckDB 1.2+ client
 #: opens (the warehouse itself is in this DuckDB's newest format, which 1.x clients refuse).
 ANALYST_STORAGE_VERSION = "v1.2.0"
+#: Analyst views of one row per role, stored in the copy as they stood at publication (each view
+#: then reads its `<view>_snapshot` table): the copy never changes, and reading 1,000 rows beats
+#: re-deriving them from the whole score history on every open (34 ms -> 2 ms at 1,000 roles).
+SNAPSHOT_VIEWS = ("latest_scores",)
+SNAPSHOT_SUFFIX = "_snapshot"
 #: Tables whose row counts must match between the live warehouse and a fresh copy.
 _VERIFY_TABLES = ("aijri_results", "evidence_scores", "runs")
 
@@ -113,10 +118,34 @@ def _write_copy(con: duckdb.DuckDBPyConnection, tmp: Path, alias: str) -> None:
         con.execute(f"ATTACH '{_sql_path(tmp)}' AS {alias} (STORAGE_VERSION '{ANALYST_STORAGE_VERSION}')")
         try:
             con.execute(f'COPY FROM DATABASE "{current}" TO {alias}')
+            _snapshot_views(con, current, alias)
         finally:
             con.execute(f"DETACH {alias}")
     except duckdb.Error as exc:
         raise WarehouseError(f"publish: writing the analyst copy {tmp} failed: {str(exc).splitlines()[0]}") from None
+
+
+def _snapshot_views(con: duckdb.DuckDBPyConnection, current: str, alias: str) -> None:
+    """Each of `SNAPSHOT_VIEWS` in the attached copy `alias`: its rows stored, the view reading them,
+    its COMMENTs (which a replaced view loses) put back."""
+    for view in SNAPSHOT_VIEWS:
+        (comment,) = con.execute("SELECT comment FROM duckdb_views() WHERE database_name = ? AND view_name = ?",
+                                 [current, view]).fetchone()
+        columns = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE database_name = ?"
+                              " AND table_name = ? AND comment IS NOT NULL", [current, view]).fetchall()
+        table = f"{view}{SNAPSHOT_SUFFIX}"
+        # USE: the view's SQL names its table unqualified, as the copy's own views do
+        con.execute(f"USE {alias}")
+        try:
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")
+            con.execute(f"COMMENT ON TABLE {table} IS "
+                        + _literal(f"The rows of the view {view} when this copy was published (the view reads them)."))
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")
+            con.execute(f"COMMENT ON VIEW {view} IS {_literal(comment)}")
+            for column, text in columns:
+                con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {_literal(text)}')
+        finally:
+            con.execute(f'USE "{current}"')
 
 
 def _sql_path(path: Path) -> str:
@@ -156,7 +185,11 @@ def _verify_copy(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
             got = check.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             if got != count:
                 raise WarehouseError(f"publish: the new analyst copy has {got} {table} rows, the warehouse {count}")
-        check.execute("SELECT count(*) FROM latest_scores").fetchone()
+        for view in SNAPSHOT_VIEWS:
+            (held,) = check.execute(f"SELECT count(*) FROM {view}").fetchone()
+            (live,) = con.execute(f"SELECT count(*) FROM {view}").fetchone()
+            if held != live:
+                raise WarehouseError(f"publish: the new analyst copy has {held} {view} rows, the warehouse {live}")
     except duckdb.Error as exc:
         raise WarehouseError(f"publish: the new analyst copy fails a query: {str(exc).splitlines()[0]}") from None
     finally:

@@ -52,6 +52,25 @@ def test_publish_night_writes_the_copy_marts_and_site(data_home, catalogue):
     assert leftovers(data_home.root, data_home.published, data_home.marts) == []
 
 
+def test_one_row_per_role_views_are_stored_in_the_copy_as_they_stood(data_home, catalogue, templates):
+    _publish(data_home, catalogue)
+    q = "SELECT * FROM latest_scores ORDER BY role_id"
+    with duckdb.connect(str(data_home.analyst_copy), read_only=True) as copy, \
+            duckdb.connect(str(data_home.warehouse), read_only=True) as live:
+        held = copy.execute(q).fetchall()
+        assert held == live.execute(q).fetchall() and len(held) == len(catalogue.roles)
+        (sql,) = copy.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'latest_scores'").fetchone()
+        assert "latest_scores_snapshot" in sql  # it reads the stored rows, not the whole history
+        assert copy.execute("DESCRIBE latest_scores").fetchall() == live.execute("DESCRIBE latest_scores").fetchall()
+        comments = "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'latest_scores' ORDER BY 1"
+        assert copy.execute(comments).fetchall() == live.execute(comments).fetchall()
+        assert all(c for _, c in copy.execute(comments).fetchall())
+    advance(data_home, templates, 3)  # the warehouse moves on; the copy holds publication's rows
+    with duckdb.connect(str(data_home.analyst_copy), read_only=True) as copy, \
+            duckdb.connect(str(data_home.warehouse), read_only=True) as live:
+        assert copy.execute(q).fetchall() == held != live.execute(q).fetchall()
+
+
 def test_the_copy_is_a_snapshot_until_the_next_publish(data_home, catalogue, templates):
     _publish(data_home, catalogue)
     advance(data_home, templates, 3)
