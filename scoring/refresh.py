@@ -100,10 +100,10 @@ def _carry_value(prev: dict) -> int | None:
     return None if base is None else int(base)
 
 
-def _active_override(role: Role, dim: str, as_of: pd.Timestamp):
+def _active_overrides(role: Role, day: date) -> dict:
+    """dimension -> the override in force on `day` (the last listed of several)."""
     # Same convention as scoring.results: an override is in force up to and including `expires`.
-    active = [o for o in role.overrides if o.target == dim and as_of.date() <= o.expires]
-    return active[-1] if active else None
+    return {o.target: o for o in role.overrides if day <= o.expires}
 
 
 def assemble_evidence(scores: pd.DataFrame, roles, previous: pd.DataFrame | None,
@@ -113,7 +113,9 @@ def assemble_evidence(scores: pd.DataFrame, roles, previous: pd.DataFrame | None
     prev_index = _previous_index(previous, as_of, validate)
     by_key = {(r["role_id"], r["dimension"]): r for r in _records(scores)} if len(scores) else {}
     rows = []
+    day = as_of.date()
     for role in _roles(roles):
+        overrides = _active_overrides(role, day) if role.overrides else {}
         for dim in DIMENSIONS:
             s = by_key.get((role.id, dim))
             status = "no_data" if s is None else s["status"]
@@ -161,7 +163,7 @@ def assemble_evidence(scores: pd.DataFrame, roles, previous: pd.DataFrame | None
                                          f"{total.value:+g} stands - {reason}"),
                            "rubric_version": None}
             row["rubric_score"] = row["score"]
-            override = _active_override(role, dim, as_of)
+            override = overrides.get(dim)
             if override is not None:
                 value = max(SCORE_MIN, min(SCORE_MAX, int(round(override.value))))
                 before = row["score"]

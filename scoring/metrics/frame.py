@@ -91,11 +91,27 @@ def norm_slug(s: Any) -> str:
     return " ".join(str(s).lower().replace("%20", " ").replace("+", " ").split())
 
 
-def itjw_kind(series_key: pd.Series) -> pd.Series:
-    """The kind a series_key names (itjobswatch:<kind>:<slug>), None where it names none."""
+def per_distinct(column: pd.Series, fn) -> pd.Series:
+    """`fn` of each distinct value, spread back over the column (a page's rows share their keys)."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    return pd.Series(fn(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)[codes], index=column.index,
+                     dtype=object)
+
+
+def _kinds(series_key: pd.Series) -> pd.Series:
     parts = series_key.astype(str).str.split(":")
     kind = parts.str[1]
     return kind.where((parts.str.len() >= 3) & kind.isin(ITJW_KINDS), None)
+
+
+def itjw_kind(series_key: pd.Series) -> pd.Series:
+    """The kind a series_key names (itjobswatch:<kind>:<slug>), None where it names none."""
+    return per_distinct(series_key, _kinds)
+
+
+def norm_slugs(subject: pd.Series) -> pd.Series:
+    """`norm_slug` of every value."""
+    return per_distinct(subject, lambda s: s.map(norm_slug))
 
 
 def country_codes(obs: pd.DataFrame) -> pd.Series:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring.metrics.frame import iso, itjw_kind, lineage_entries, norm_slug, rows_of
+from scoring.metrics.frame import iso, itjw_kind, lineage_entries, norm_slug, norm_slugs, rows_of
 
 NO_KEY = "no IT Jobs Watch slug in the catalogue"
 _PERIOD = ["series_key", "period_start", "period_end"]
@@ -20,7 +20,7 @@ def role_rows(obs: pd.DataFrame, roles: pd.DataFrame, metric: str) -> pd.DataFra
     keyed = roles[roles["slug"].notna()]
     if rows.empty or keyed.empty:
         return rows.iloc[0:0].assign(_role=pd.Series(dtype="int64"))
-    rows = rows.assign(_nslug=rows["subject"].map(norm_slug), _kind=itjw_kind(rows["series_key"]),
+    rows = rows.assign(_nslug=norm_slugs(rows["subject"]), _kind=itjw_kind(rows["series_key"]),
                        _seq=np.arange(len(rows)))
     wanted = pd.DataFrame({"_role": keyed.index.to_numpy(), "_nslug": keyed["slug"].map(norm_slug).to_numpy(),
                            "_want": keyed["kind"].to_numpy()})
