@@ -51,10 +51,13 @@ DEFAULT_SCALE = 1 / 40
 class StepClock:
     """Wraps the `flows.night` steps to record when each ran (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, profile: tuple[str, ...] = (), profile_dir: Path | None = None) -> None:
         self.spans: list[tuple[str, float, float]] = []
         self._lock = threading.Lock()
         self._saved: dict[str, Callable] = {}
+        #: steps run under pyinstrument (in their own thread, so the profile is theirs), each
+        #: profile written to `profile_dir` as <step>-<n>.txt
+        self.profile, self.profile_dir = set(profile), profile_dir
 
     def __enter__(self) -> StepClock:
         from flows import night
@@ -77,12 +80,25 @@ class StepClock:
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:
-                return fn(*args, **kwargs)
+                return self._profiled(name, fn, args, kwargs) if name in self.profile else fn(*args, **kwargs)
             finally:
                 with self._lock:
                     self.spans.append((name, start, time.perf_counter()))
         timed.__wrapped__ = fn  # type: ignore[attr-defined]
         return timed
+
+    def _profiled(self, name: str, fn: Callable, args: tuple, kwargs: dict) -> Any:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            profiler.stop()
+            out = Path(self.profile_dir or ".") / f"{name}-{len([s for s in self.spans if s[0] == name])}.txt"
+            out.write_text(profiler.output_text(unicode=False, color=False))
+            print(f"  nightly: profile of {name} in {out}")
 
     def reset(self) -> None:
         self.spans.clear()
@@ -168,7 +184,8 @@ def _sequential(sim, catalogue_dir: Path, as_of: date, config: Path) -> dict[str
 
 def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | None = None,
         as_of: date = date(2026, 6, 30), seed: int = 0, work: Path | None = None, warm: bool = True,
-        sequential: bool = True, rubric: str | None = None, log=print) -> dict[str, Any]:
+        sequential: bool = True, rubric: str | None = None, log=print, profile: tuple[str, ...] = (),
+        profile_dir: Path | None = None) -> dict[str, Any]:
     from sim import catalogue_gen
     from sim.simproc import SimProcess
     from sim.simserver import HOSTS, scaled_intervals
@@ -185,7 +202,7 @@ def run(roles: int = 1000, scale: float = DEFAULT_SCALE, latency_scale: float | 
         log(f"  nightly: Prefect ephemeral server started in {prefect_start:.1f} s (not counted)")
         out: dict[str, Any] = {"roles": roles, "scale": scale, "intervals": intervals, "latency": latency,
                                "prefect_startup_s": prefect_start}
-        with SimProcess(roles, seed, as_of, intervals=intervals, latency=latency) as sim, StepClock() as clock:
+        with SimProcess(roles, seed, as_of, intervals=intervals, latency=latency) as sim, StepClock(profile, profile_dir) as clock:
             # the shipped per-host recheck horizons (wall-clock, not scaled): the warm night is a
             # same-night rerun, exactly what they are for
             config = sim.write_settings(work / "settings.toml", read_timeout=10.0, retries=2, recheck=True,
@@ -247,13 +264,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-warm", action="store_true")
     parser.add_argument("--no-sequential", action="store_true")
     parser.add_argument("--rubric", help="score the nights under this rubric version (default: the shipped setting)")
+    parser.add_argument("--profile", action="append", default=[], metavar="STEP",
+                        help="profile this flows.night step (pyinstrument) on every night; repeatable")
+    parser.add_argument("--profile-dir", type=Path, default=Path("."), help="where the profiles go")
     args = parser.parse_args(argv)
     from benchmarks.common import quiet_env
 
     for key, value in quiet_env().items():
         os.environ.setdefault(key, value)
     result = run(args.roles, args.scale, args.latency_scale, warm=not args.no_warm, sequential=not args.no_sequential,
-                 rubric=args.rubric)
+                 rubric=args.rubric, profile=tuple(args.profile), profile_dir=args.profile_dir)
     print(json.dumps(result, indent=1, default=str))
 
 

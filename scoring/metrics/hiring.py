@@ -14,7 +14,7 @@ the year before; lineage every notice of both windows."""
 from __future__ import annotations
 
 import json
-import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ import pandas as pd
 from scoring.metrics.family import Family, Output
 from scoring.metrics.frame import exact_sum, frame, iso, lineage_entries, lineage_json, pct, row, rows_of
 from scoring.metrics.layoffs import decay_weight
-from scrapers.boards.match import posting_titles, title_mask
+from scrapers.boards.match import Titles, posting_titles
 
 OPENINGS, LAYOFFS, UNIT = "board_openings_change", "watchlist_layoff_change", "fraction"
 #: the comparisons, longest first: a year (YoY) once held, else 90 days (net openings)
@@ -36,13 +36,15 @@ OPENINGS_FLOOR = 3.0
 def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric) -> pd.DataFrame:
     postings = posting_titles(rows_of(obs, "boards", "board_posting"))
     read = rows_of(obs, "boards", "board_open_postings")
-    nights = read.groupby("subject")["period_end"].agg(lambda s: set(s)).to_dict()
     warn = rows_of(obs, "warn", "watchlist_layoff_headcount")
     warn = warn[~warn.duplicated(["series_key", "period_end"], keep="last")]
     warn = warn.assign(_entry=lineage_entries(warn))
-    postings = postings.assign(_entry=lineage_entries(postings))
-    distinct = pd.Series(postings["title"].dropna().unique(), dtype=object)
+    posts = _Postings(postings.assign(_entry=lineage_entries(postings)).reset_index(drop=True))
+    nights = _Nights(read.groupby("subject")["period_end"].agg(lambda s: set(s)).to_dict())
+    notices = _Notices(warn, as_of, rubric)
+    cutoff = as_of - pd.Timedelta(days=rubric.layoffs.window_days)
     memo: dict[str, tuple[dict, dict]] = {}
+    layoffs: dict[tuple[str, ...], dict] = {}  # roles listed by the same companies share their notices
     out = []
     for role_id, key in zip(roles["role_id"], roles["boards"]):
         if not isinstance(key, str):  # no patterns: None, or NaN once a str column holds other roles' keys
@@ -50,69 +52,113 @@ def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric)
                                                 "catalogue")} for m in (OPENINGS, LAYOFFS)]
             continue
         if key not in memo:
-            with warnings.catch_warnings():
-                # a role's patterns group alternatives ("ml (platform|infrastructure)"); pandas warns
-                # that groups are not extracted, which is the point of a match
-                warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
-                hits = set(distinct[title_mask(distinct, json.loads(key)).to_numpy()]) if len(distinct) else set()
-            mine = postings[postings["title"].isin(hits)]
-            memo[key] = (_openings(mine, nights, rubric), _layoffs(mine, warn, as_of, rubric))
+            at = posts.matching(json.loads(key))
+            companies = posts.listing(at, cutoff)
+            if companies not in layoffs:
+                layoffs[companies] = notices.layoffs(companies)
+            memo[key] = (nights.openings(posts, at), layoffs[companies])
         out += [{"role_id": role_id, **r} for r in memo[key]]
     return frame(out)
 
 
-def _openings(mine: pd.DataFrame, nights: dict[str, set], rubric) -> dict:
-    every = sorted({n for s in nights.values() for n in s})
-    if not every:
-        return row(OPENINGS, UNIT, "no_data", "no watched job board read yet")
-    newest = every[-1]
-    for lag in LAGS_DAYS:
-        target = newest - pd.Timedelta(days=lag)
-        near = [n for n in every if abs((n - target).days) <= LAG_TOLERANCE_DAYS]
-        if near:
-            then = min(near, key=lambda n: (abs((n - target).days), n))
-            break
-    else:
-        return row(OPENINGS, UNIT, "insufficient_history", f"boards read on {len(every)} night(s) from "
-                   f"{iso(every[0])}; a comparison needs a night 90 days before {iso(newest)}", observed_to=newest)
-    both = sorted(c for c, s in nights.items() if newest in s and then in s)
-    kept = mine[mine["subject"].isin(both)]
-    now, before = kept[kept["period_end"] == newest], kept[kept["period_end"] == then]
-    a, b = float(len(now)), float(len(before))
-    value = a / max(b, OPENINGS_FLOOR) - 1 if lag == 364 else (a - b) / max(b, OPENINGS_FLOOR)
-    what = "open postings a year earlier" if lag == 364 else "net openings over 90 days"
-    inputs = {"comparison": what, "night": iso(newest), "earlier_night": iso(then), "open_now": a,
-              "open_earlier": b, "companies": both, "floor": OPENINGS_FLOOR,
-              "by_company_now": now.groupby("subject").size().to_dict()}
-    note = (f"{a:g} matching openings at {len(both)} watched companies on {iso(newest)} vs {b:g} on {iso(then)} "
-            f"({what}: {pct(value)})")
-    return row(OPENINGS, UNIT, "ok", note, value=value, sample_size=a + b, observed_to=newest, inputs=inputs,
-               lineage=lineage_json([*before["_entry"], *now["_entry"]]))
+class _Postings:
+    """Every stored posting row as arrays, and which of them carry a title that is the role."""
+
+    def __init__(self, postings: pd.DataFrame) -> None:
+        self.titles = Titles(pd.Series(postings["title"].dropna().unique(), dtype=object))
+        self.rows_by_title = postings.groupby("title", sort=False).indices
+        self.subject = postings["subject"].to_numpy(dtype=object)
+        self.subject_text = postings["subject"].astype(str).to_numpy(dtype=object)
+        self.end = postings["period_end"].to_numpy()
+        self.entry = postings["_entry"].to_numpy(dtype=object)
+
+    def matching(self, key: dict) -> np.ndarray:
+        """The positions (in row order) of the postings whose title is the role."""
+        hits = self.titles.matching(key) if len(self.titles.text) else set()
+        if not hits:
+            return np.empty(0, dtype=np.int64)
+        return np.sort(np.concatenate([self.rows_by_title[t] for t in hits]))
+
+    def listing(self, at: np.ndarray, cutoff: pd.Timestamp) -> tuple[str, ...]:
+        """The watched companies with a posting of the role (`at`) after `cutoff`."""
+        return tuple(sorted(set(self.subject_text[at[self.end[at] > cutoff.to_datetime64()]])))
 
 
-def _layoffs(mine: pd.DataFrame, warn: pd.DataFrame, as_of: pd.Timestamp, rubric) -> dict:
-    cfg = rubric.layoffs
-    window = pd.Timedelta(days=cfg.window_days)
-    recent = mine[mine["period_end"] > as_of - window]
-    companies = sorted(set(recent["subject"].astype(str)))
-    if not companies:
-        return row(LAYOFFS, UNIT, "no_data", "no watched company listed the role in the last year")
-    ends = warn["period_end"]
-    ours = warn["subject"].astype(str).isin(companies).to_numpy()
-    current = ours & ((ends > as_of - window) & (ends <= as_of)).to_numpy()
-    prior = ours & ((ends > as_of - 2 * window) & (ends <= as_of - window)).to_numpy()
-    days = np.where(current, (as_of - ends).dt.days, (as_of - window - ends).dt.days).astype(float)
-    head = decay_weight(days, cfg.time_constant_days) * warn["value"].to_numpy(dtype=float)
-    a, b = exact_sum(head[current]), exact_sum(head[prior])
-    value = a / max(b, cfg.headcount_floor) - 1
-    inputs = {"companies": companies, "notices_now": int(current.sum()), "notices_year_earlier": int(prior.sum()),
-              "decayed_headcount_now": round(a, 3), "decayed_headcount_year_earlier": round(b, 3),
-              "headcount_floor": cfg.headcount_floor}
-    note = (f"WARN notices at {len(companies)} watched companies hiring the role: decayed headcount {a:,.1f} vs "
-            f"{b:,.1f} a year earlier ({pct(value)}; {int(current.sum())} vs {int(prior.sum())} notices)")
-    entries = warn["_entry"].to_numpy()
-    return row(LAYOFFS, UNIT, "ok", note, value=value, sample_size=int(current.sum() + prior.sum()),
-               observed_to=as_of, inputs=inputs, lineage=lineage_json([*entries[prior], *entries[current]]))
+class _Nights:
+    """The nights each board was read, and the pair of nights every role's openings compare."""
+
+    def __init__(self, nights: dict[str, set]) -> None:
+        every = sorted({n for s in nights.values() for n in s})
+        self.every, self.lag, self.then = every, None, None
+        if not every:
+            return
+        self.newest = newest = every[-1]
+        for lag in LAGS_DAYS:
+            target = newest - pd.Timedelta(days=lag)
+            near = [n for n in every if abs((n - target).days) <= LAG_TOLERANCE_DAYS]
+            if near:
+                self.lag, self.then = lag, min(near, key=lambda n: (abs((n - target).days), n))
+                break
+        else:
+            return
+        self.both = sorted(c for c, s in nights.items() if newest in s and self.then in s)
+
+    def openings(self, posts: _Postings, at: np.ndarray) -> dict:
+        every = self.every
+        if not every:
+            return row(OPENINGS, UNIT, "no_data", "no watched job board read yet")
+        newest, then, lag = self.newest, self.then, self.lag
+        if lag is None:
+            return row(OPENINGS, UNIT, "insufficient_history", f"boards read on {len(every)} night(s) from "
+                       f"{iso(every[0])}; a comparison needs a night 90 days before {iso(newest)}", observed_to=newest)
+        both = self.both
+        kept = at[np.isin(posts.subject[at], both)] if len(at) else at
+        ends = posts.end[kept]
+        now, before = kept[ends == newest.to_datetime64()], kept[ends == then.to_datetime64()]
+        a, b = float(len(now)), float(len(before))
+        value = a / max(b, OPENINGS_FLOOR) - 1 if lag == 364 else (a - b) / max(b, OPENINGS_FLOOR)
+        what = "open postings a year earlier" if lag == 364 else "net openings over 90 days"
+        inputs = {"comparison": what, "night": iso(newest), "earlier_night": iso(then), "open_now": a,
+                  "open_earlier": b, "companies": both, "floor": OPENINGS_FLOOR,
+                  "by_company_now": dict(sorted(Counter(posts.subject[now].tolist()).items()))}
+        note = (f"{a:g} matching openings at {len(both)} watched companies on {iso(newest)} vs {b:g} on {iso(then)} "
+                f"({what}: {pct(value)})")
+        return row(OPENINGS, UNIT, "ok", note, value=value, sample_size=a + b, observed_to=newest, inputs=inputs,
+                   lineage=lineage_json([*posts.entry[before], *posts.entry[now]]))
+
+
+class _Notices:
+    """The watched companies' WARN notices, each decayed and placed in its window once; a role's
+    layoffs are then a selection by the companies that list it."""
+
+    def __init__(self, warn: pd.DataFrame, as_of: pd.Timestamp, rubric) -> None:
+        cfg = rubric.layoffs
+        window = pd.Timedelta(days=cfg.window_days)
+        ends = warn["period_end"]
+        self.current = ((ends > as_of - window) & (ends <= as_of)).to_numpy()
+        self.prior = ((ends > as_of - 2 * window) & (ends <= as_of - window)).to_numpy()
+        days = np.where(self.current, (as_of - ends).dt.days, (as_of - window - ends).dt.days).astype(float)
+        self.head = decay_weight(days, cfg.time_constant_days) * warn["value"].to_numpy(dtype=float)
+        self.subject = warn["subject"].astype(str).to_numpy(dtype=object)
+        self.entries = warn["_entry"].to_numpy()
+        self.as_of, self.cfg = as_of, cfg
+
+    def layoffs(self, companies: tuple[str, ...]) -> dict:
+        if not companies:
+            return row(LAYOFFS, UNIT, "no_data", "no watched company listed the role in the last year")
+        cfg = self.cfg
+        ours = np.isin(self.subject, companies)
+        current, prior = ours & self.current, ours & self.prior
+        a, b = exact_sum(self.head[current]), exact_sum(self.head[prior])
+        value = a / max(b, cfg.headcount_floor) - 1
+        inputs = {"companies": list(companies), "notices_now": int(current.sum()),
+                  "notices_year_earlier": int(prior.sum()), "decayed_headcount_now": round(a, 3),
+                  "decayed_headcount_year_earlier": round(b, 3), "headcount_floor": cfg.headcount_floor}
+        note = (f"WARN notices at {len(companies)} watched companies hiring the role: decayed headcount {a:,.1f} vs "
+                f"{b:,.1f} a year earlier ({pct(value)}; {int(current.sum())} vs {int(prior.sum())} notices)")
+        return row(LAYOFFS, UNIT, "ok", note, value=value, sample_size=int(current.sum() + prior.sum()),
+                   observed_to=self.as_of, inputs=inputs,
+                   lineage=lineage_json([*self.entries[prior], *self.entries[current]]))
 
 
 FAMILY = Family(name="hiring", key="boards", comparison="role openings a year (else 90 days) earlier; watched "
