@@ -28,9 +28,10 @@ def per_vintage(obs: pd.DataFrame) -> dict[str, list[dict]]:
     rows = rows.assign(_soc=rows["subject"].astype(str), _vintage=rows["period_end"].dt.year)
     rows = rows[~rows.duplicated(["_soc", "_vintage"], keep="last")].sort_values(["_soc", "_vintage"], kind="stable")
     rows = rows.assign(_entry=lineage_entries(rows))
-    return {soc: [{"vintage": int(v), "value": x, "period_end": e, "entry": n}
-                  for v, x, e, n in zip(g["_vintage"], g["value"], g["period_end"], g["_entry"])]
-            for soc, g in rows.groupby("_soc", sort=False)}
+    out: dict[str, list[dict]] = {}
+    for soc, v, x, e, n in zip(rows["_soc"], rows["_vintage"], rows["value"], rows["period_end"], rows["_entry"]):
+        out.setdefault(soc, []).append({"vintage": int(v), "value": x, "period_end": e, "entry": n})
+    return out
 
 
 def compute(obs: pd.DataFrame, roles: pd.DataFrame, as_of: pd.Timestamp, rubric) -> pd.DataFrame:
