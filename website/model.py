@@ -164,7 +164,9 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
     history = data.history.get(role.id, [])
     as_of = to_date(latest["as_of"]) if latest else None
     current = data.current.get(role.id) if latest else None
-    evidence = [evidence_entry(r, role, data, sources) for r in evidence_in_force(data.evidence.get(role.id, []), as_of)]
+    fetches = role_fetches(role, data)
+    evidence = [evidence_entry(r, role, data, sources, fetches)
+                for r in evidence_in_force(data.evidence.get(role.id, []), as_of)]
 
     tasks = None
     if role.has_task_table:  # the catalogue's task table, as cited (the stored TR is in `calc`)
@@ -226,17 +228,26 @@ def role_page(role: Role, data: SiteData, method: Any, sources: Mapping[str, Map
     }
 
 
-def evidence_entry(r: dict, role: Role, data: SiteData, sources: Mapping[str, Mapping[str, Any]]) -> dict:
-    """One row of a card's evidence table: tonight's stored value, the published one, what moved
-    it in words, its signals with the fetches behind them (the lineage) and its claims' links."""
-    cited = sources_of(r, sources)
-    inputs = parse_json(r["inputs"])
-    published = role.evidence[r["dimension"]].score if r["dimension"] in role.evidence else None
-    row = {**r, "inputs": inputs}
+def role_fetches(role: Role, data: SiteData) -> dict[str, list[dict]]:
+    """Per derived metric, the fetches behind a role's metrics (the lineage), each with its public link."""
     fetches: dict[str, list[dict]] = {}
     for f in data.lineage.get(role.id, []):
         fetches.setdefault(f["derived_metric"], []).append(
             {**f, "link": web_url(f["url"]) if urlsplit(str(f["url"])).hostname not in LOCAL_HOSTS else None})
+    return fetches
+
+
+def evidence_entry(r: dict, role: Role, data: SiteData, sources: Mapping[str, Mapping[str, Any]],
+                   fetches: dict[str, list[dict]] | None = None) -> dict:
+    """One row of a card's evidence table: tonight's stored value, the published one, what moved
+    it in words, its signals with the fetches behind them (the lineage) and its claims' links.
+    `fetches`: the role's `role_fetches` (shared by its five rows)."""
+    inputs = parse_json(r["inputs"])
+    # parsed once for both (a text that did not parse is left to sources_of, which reads it as none)
+    cited = sources_of(r if isinstance(inputs, str) else {**r, "inputs": inputs}, sources)
+    published = role.evidence[r["dimension"]].score if r["dimension"] in role.evidence else None
+    row = {**r, "inputs": inputs}
+    fetches = role_fetches(role, data) if fetches is None else fetches
     used, unused = used_and_unused(inputs)
     signals = [{"metric": u.get("metric"), "label": metric_label(u.get("metric") or ""), "used": True,
                 "status": u.get("status"), "words": signal_words(u), "fetches": fetches.get(u.get("metric"), [])}
