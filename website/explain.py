@@ -7,7 +7,8 @@ JSON, a movement from `warehouse.queries.score_movements`); this module only wor
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from core.vocabulary import DIMENSION_LABELS

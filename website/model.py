@@ -11,7 +11,8 @@ import math
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import duckdb
 

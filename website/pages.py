@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from core.vocabulary import DIMENSION_LABELS, DIMENSIONS
 from scoring.aijri import Method

@@ -10,7 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from core.catalogue import Strict, read_regular_file
+from core.catalogue import Strict, load_yaml, read_regular_file
 from core.errors import CatalogueError
 from scrapers.base import ScraperError
 
@@ -54,7 +54,7 @@ def load_watchlist(path: Path | str) -> WatchList:
     except CatalogueError as exc:
         raise WatchListError(str(exc)) from None
     try:
-        document = yaml.safe_load(raw.decode("utf-8"))
+        document = load_yaml(raw.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise WatchListError(f"{path}: not a YAML watch-list: {exc}") from None
     try:

@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from core.catalogue import load_yaml
 from scrapers.base import ClaimsValidationError, ParseContext, observations_frame
 from scrapers.claims.schema import ClaimsFile, ExpertClaim
 from scrapers.text import decode_text
@@ -35,7 +36,7 @@ def read_claims(body: bytes, where: str) -> tuple[list[ExpertClaim], list[str]]:
     Raises ClaimsValidationError when the file itself is unusable.
     """
     try:
-        doc = yaml.safe_load(decode_text(body, "utf-8", errors="strict"))
+        doc = load_yaml(decode_text(body, "utf-8", errors="strict"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ClaimsValidationError(f"claims: {where} is not valid UTF-8 YAML: {exc}") from None
     if isinstance(doc, list):  # a bare list of claims is accepted too
