@@ -11,7 +11,7 @@ records; a publication that fails reopens the run as failed.
 
 from flows.steps.alert import alert
 from flows.steps.asof import WHAT_IF_KIND, check_as_of, what_if_home
-from flows.steps.collect import HostUnreachable, collect_host
+from flows.steps.collect import HostUnreachable, collect_host, host_is_due
 from flows.steps.finish import DEGRADED, NightReport, fail, finish, report
 from flows.steps.interrupt import interruptible, stop_fetching
 from flows.steps.lock import exclusive
@@ -22,5 +22,5 @@ from flows.steps.refresh import refresh
 from flows.steps.score import score
 
 __all__ = ["DEGRADED", "WHAT_IF_KIND", "HostUnreachable", "NightPlan", "NightReport", "alert", "check_as_of",
-           "collect_host", "exclusive", "fail", "finish", "interruptible", "plan", "publish", "record_fetches",
-           "refresh", "report", "score", "sources_for", "stop_fetching", "what_if_home"]
+           "collect_host", "exclusive", "fail", "finish", "host_is_due", "interruptible", "plan", "publish",
+           "record_fetches", "refresh", "report", "score", "sources_for", "stop_fetching", "what_if_home"]

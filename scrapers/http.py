@@ -114,7 +114,7 @@ def make_fetch_id(key: str, fetched_at: datetime) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}\n{fetched_at.isoformat()}"))
 
 
-def _as_validator(value: Any) -> Validator | None:
+def as_validator(value: Any) -> Validator | None:
     if value is None:
         return None
     if isinstance(value, Validator):
@@ -190,13 +190,7 @@ class Fetcher:
             return FetchResult(status=None, outcome=UNREACHABLE, detail=f"unexpected: {describe(exc)}", **base)
 
     def _still_fresh(self, req: SourceRequest, validator: Validator | None, now: datetime) -> str | None:
-        if validator is None or validator.checked_at is None or validator.sha256 is None:
-            return None
-        horizon = self.settings.recheck_for(urlsplit(req.url).netloc)
-        age = (now - validator.checked_at).total_seconds()
-        if horizon <= 0 or not 0 <= age < horizon:
-            return None
-        return f"not asked again: checked {age:.0f} s ago, recheck after {horizon:.0f} s"
+        return still_fresh(self.settings, req, validator, now)
 
     def _fetch_http(self, req: SourceRequest, validator: Validator | None, base: dict,
                     deadline: Deadline) -> FetchResult:
@@ -324,7 +318,7 @@ def fetch_many(requests_list: Sequence[SourceRequest], settings: HttpSettings | 
         try:
             for i in indices:
                 req = requests_list[i]
-                results[i] = fetcher.fetch(req, _as_validator(validators.get(req.key)))
+                results[i] = fetcher.fetch(req, as_validator(validators.get(req.key)))
                 if on_result is not None:
                     # Runs in the host's thread while the limiter would make it wait anyway,
                     # so parsing a body costs no wall time on a politely paced host.
@@ -346,3 +340,15 @@ def fetch_one(req: SourceRequest, settings: HttpSettings | None = None,
     """Convenience for a single request (its own robots cache and limiter)."""
     validators = {req.key: validator} if validator is not None else None
     return fetch_many([req], settings, validators)[0]
+
+
+def still_fresh(settings: HttpSettings, req: SourceRequest, validator: Validator | None, now: datetime) -> str | None:
+    """Why `req` is not asked again at `now` (its body was checked within its host's recheck
+    horizon, `http.host_recheck_after`), or None when it is due."""
+    if validator is None or validator.checked_at is None or validator.sha256 is None:
+        return None
+    horizon = settings.recheck_for(urlsplit(req.url).netloc)
+    age = (now - validator.checked_at).total_seconds()
+    if horizon <= 0 or not 0 <= age < horizon:
+        return None
+    return f"not asked again: checked {age:.0f} s ago, recheck after {horizon:.0f} s"

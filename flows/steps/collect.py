@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core import progress
 from flows.steps.interrupt import watching
 from flows.steps.plan import NightPlan
 from scrapers.archive import RawArchive
 from scrapers.gather import GatherResult, collect
-from scrapers.http import FAILED_OUTCOMES, UNREACHABLE
+from scrapers.http import FAILED_OUTCOMES, UNREACHABLE, as_validator, still_fresh
+from scrapers.urls import is_local
 from scrapers.registry import SOURCES
 
 
@@ -17,6 +20,14 @@ class HostUnreachable(Exception):
     def __init__(self, host: str, result: GatherResult) -> None:
         super().__init__(f"{host}: unreachable")
         self.host, self.result = host, result
+
+
+def host_is_due(plan: NightPlan, host: str, now: datetime | None = None) -> bool:
+    """Whether the host sends anything at `now`: a web request checked outside its recheck horizon
+    (or never). Local files are read, not sent: they never make a host due."""
+    now = now or datetime.now(UTC)
+    return any(not is_local(req.url) and still_fresh(plan.http, req, as_validator(plan.validators.get(req.key)), now)
+               is None for req in plan.requests_by_host[host])
 
 
 def collect_host(plan: NightPlan, host: str) -> GatherResult:
