@@ -107,22 +107,26 @@ _LINEAGE_KEYS = ('[{"fetch_id": "VARCHAR", "series_key": "VARCHAR", "subject": "
 def site_lineage(con: duckdb.DuckDBPyConnection, sample: int = 6) -> list[dict]:
     """Per role, metric of its latest night and fetch behind it: the source, URL, fetch time and
     sha256 of the raw bytes, how many observations came from it and the newest `sample` of them."""
+    # Each distinct lineage set is unnested and matched to its observations once, then handed to
+    # every role x metric holding it (roles sharing a lookup key share their sets): half the time
+    # of unnesting per role at 1,000 roles. Ties in fetch time are ordered by source and fetch.
     return records(con.execute(f"""
         WITH d AS (SELECT role_id, max(as_of) AS as_of FROM aijri_results GROUP BY role_id),
         n AS (SELECT m.role_id, m.metric, m.lineage_id FROM metrics m JOIN d USING (role_id, as_of)
               QUALIFY row_number() OVER (PARTITION BY m.role_id, m.metric ORDER BY m.version DESC) = 1),
-        m AS (SELECT n.role_id, n.metric, l.lineage FROM n JOIN lineage_sets l USING (lineage_id)),
-        o AS (SELECT role_id, metric AS derived_metric, unnest(from_json(lineage, '{_LINEAGE_KEYS}')) AS o FROM m)
-        SELECT o.role_id, o.derived_metric, o.o.source AS source, o.o.fetch_id AS fetch_id, any_value(f.url) AS url,
-               any_value(f.fetched_at) AS fetched_at, any_value(f.sha256) AS sha256, count(*) AS observations,
-               list({{'series_key': o.o.series_key, 'observed_metric': o.o.metric, 'period_end': o.o.period_end,
-                      'value': obs.value, 'unit': obs.unit}} ORDER BY o.o.period_end DESC, o.o.series_key)[1:$n]
-                 AS sample
-        FROM o
-        LEFT JOIN observations obs ON obs.fetch_id = o.o.fetch_id AND obs.series_key = o.o.series_key
-             AND obs.subject = o.o.subject AND obs.metric = o.o.metric AND obs.period_end = o.o.period_end
-        LEFT JOIN fetches f ON f.fetch_id = o.o.fetch_id
-        GROUP BY ALL ORDER BY o.role_id, o.derived_metric, fetched_at""", {"n": sample}))
+        s AS (SELECT l.lineage_id, unnest(from_json(l.lineage, '{_LINEAGE_KEYS}')) AS o FROM lineage_sets l
+              WHERE l.lineage_id IN (SELECT lineage_id FROM n)),
+        g AS (SELECT s.lineage_id, s.o.source AS source, s.o.fetch_id AS fetch_id, count(*) AS observations,
+                     list({{'series_key': s.o.series_key, 'observed_metric': s.o.metric, 'period_end': s.o.period_end,
+                            'value': obs.value, 'unit': obs.unit}} ORDER BY s.o.period_end DESC, s.o.series_key)[1:$n]
+                       AS sample
+              FROM s LEFT JOIN observations obs ON obs.fetch_id = s.o.fetch_id AND obs.series_key = s.o.series_key
+                   AND obs.subject = s.o.subject AND obs.metric = s.o.metric AND obs.period_end = s.o.period_end
+              GROUP BY ALL)
+        SELECT n.role_id, n.metric AS derived_metric, g.source, g.fetch_id, f.url, f.fetched_at, f.sha256,
+               g.observations, g.sample
+        FROM n JOIN g USING (lineage_id) LEFT JOIN fetches f ON f.fetch_id = g.fetch_id
+        ORDER BY n.role_id, derived_metric, f.fetched_at, g.source, g.fetch_id""", {"n": sample}))
 
 
 def site_night_health(con: duckdb.DuckDBPyConnection) -> dict | None:
