@@ -163,9 +163,27 @@ def banner(data: SiteData, pages: list[dict], rubric: Any, sources: Mapping[str,
                         {k: v.get("name", k) for k, v in sources.items()})
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _PageEnvironment(jinja2.Environment):
+    """Jinja with `row.key` on a plain dict looked up as a key first. Jinja tries the attribute
+    and catches the AttributeError before the key, and the pages are dicts all the way down:
+    a third of rendering 1,000 role pages. The same result: a name dicts have as an attribute
+    (`items`, `get`, ...) still goes Jinja's way."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                pass  # Jinja's own lookup says what is undefined
+        return super().getattr(obj, attribute)
+
+
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _PageEnvironment(
         loader=jinja2.FileSystemLoader(str(SITE_DIR)),
         autoescape=True,  # every template, whatever its name: data is always escaped
         undefined=jinja2.StrictUndefined,
