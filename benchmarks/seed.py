@@ -51,8 +51,17 @@ class ScoringWorld:
         return {k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in self.__dict__.items()}
 
 
+def _validate():
+    """The rows' checks as the night's collect step runs them, as the bodies arrive."""
+    from functools import partial
+
+    from scoring.validation import validate_observations
+
+    return partial(validate_observations, run_id="seed")
+
+
 def gather_tonight(roles: list, as_of: date, home_raw: Path) -> list:
-    """Tonight's GatherResults for the roles, from the simulator (no pacing)."""
+    """Tonight's GatherResults for the roles, from the simulator (no pacing), validated as they arrive."""
     from scrapers.archive import RawArchive
     from scrapers.gather import build_requests, collect
     from scrapers.http import HttpSettings
@@ -68,7 +77,7 @@ def gather_tonight(roles: list, as_of: date, home_raw: Path) -> list:
         for req in reqs:
             by_host.setdefault(req.url.split("/")[2], []).append(req)
         archive = RawArchive(home_raw)
-        return [collect(group, sources, http, {}, archive) for group in by_host.values()]
+        return [collect(group, sources, http, {}, archive, validate=_validate()) for group in by_host.values()]
 
 
 def _claims_result(catalogue_dir: Path, as_of: date):
@@ -82,7 +91,7 @@ def _claims_result(catalogue_dir: Path, as_of: date):
                                                   today=as_of))
     for req in reqs:
         req.allowed_content_types = claims.allowed_content_types
-    return collect(reqs, [claims], None, {}, None)
+    return collect(reqs, [claims], None, {}, None, validate=_validate())
 
 
 def role_statics(catalogue_dir: Path) -> pd.DataFrame:

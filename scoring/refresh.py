@@ -37,7 +37,8 @@ from scoring.failed_inputs import Request, failed_inputs, mark_failed
 from scoring.guards import plausibility
 from scoring.metrics import compute_metrics
 from scoring.models import SCORE_MAX, SCORE_MIN, DimensionScores, EvidenceScores, PreviousEvidence
-from scoring.validation import coerce_observations, empty_observations, empty_quarantine, validate_observations
+from scoring.validation import (by_source, coerce_observations, empty_observations, empty_quarantine,
+                                validate_observations)
 from scoring.dimensions import score_dimensions
 from scoring.rubric import Rubric, fmt_score, load_rubric
 
@@ -246,7 +247,8 @@ def _held_observations(history: pd.DataFrame | None, run_id: str) -> tuple[pd.Da
 def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, roles, previous: pd.DataFrame | None,
                      as_of: date | str | pd.Timestamp, run_id: str, rubric: Rubric | None = None, *,
                      requests: Sequence[Request | Mapping] | None = None,
-                     held_back: pd.DataFrame | None = None, fetched_on=None) -> RefreshResult:
+                     held_back: pd.DataFrame | None = None, fetched_on=None, checked: bool = False,
+                     tonight_quarantine: pd.DataFrame | None = None) -> RefreshResult:
     """One night's refresh.
 
     observations: tonight's parsed rows (any dtypes; validated here).
@@ -258,12 +260,18 @@ def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, r
     dimension carries. held_back: values the jump guard held on earlier nights (a new level
     they confirm is accepted). fetched_on: the day tonight's rows were fetched; nothing may be
     dated (beyond a small tolerance) after it or the night, whichever is later - a night run for
-    a past date (the demo, a backfill) reads rows that exist but postdate it. Returns evidence,
-    metrics, quarantine, good rows and the rubric's dimension scores.
+    a past date (the demo, a backfill) reads rows that exist but postdate it. checked: tonight's
+    rows were validated already (as their bodies arrived: `scrapers.gather.collect`), with
+    `tonight_quarantine` (None: none) held back; they are only coerced. Returns evidence, metrics,
+    quarantine, good rows and the rubric's dimension scores.
     """
     rubric = rubric or load_rubric()
     as_of = pd.Timestamp(as_of).normalize()
-    good, quarantine = validate_observations(observations, run_id, stage="schema")
+    if checked:
+        good = coerce_observations(observations)
+        quarantine = by_source(tonight_quarantine) if tonight_quarantine is not None else empty_quarantine()
+    else:
+        good, quarantine = validate_observations(observations, run_id, stage="schema")
     held, held_q = _held_observations(history, run_id)
     observed_by = max(as_of, pd.Timestamp(fetched_on).normalize()) if fetched_on is not None else as_of
     good, implausible = plausibility(good, held, rubric, run_id, as_of=observed_by, held_back=held_back)

@@ -271,8 +271,13 @@ def validate_observations(df: pd.DataFrame, run_id: str | None, stage: str = "sc
     good = pd.concat(goods) if goods else empty_observations()
     good = good.sort_index()  # keep the caller's row order
     quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else empty_quarantine()
-    if len(quarantine):  # source by source, as a pass per source listed them (stable within one)
-        by_source = quarantine["source"].astype(object).where(quarantine["source"].notna(), "<null>").astype(str)
-        quarantine = quarantine.iloc[np.argsort(by_source.to_numpy(), kind="stable")].reset_index(drop=True)
-    return good.reset_index(drop=True), quarantine
+    return good.reset_index(drop=True), by_source(quarantine)
+
+
+def by_source(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows source by source, as a pass per source listed them (stable within one)."""
+    if not len(quarantine):
+        return quarantine
+    source = quarantine["source"].astype(object).where(quarantine["source"].notna(), "<null>").astype(str)
+    return quarantine.iloc[np.argsort(source.to_numpy(), kind="stable")].reset_index(drop=True)
 

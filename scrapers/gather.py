@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scrapers.archive import RawArchive
@@ -37,6 +39,9 @@ class GatherResult:
     observations: pd.DataFrame
     #: problems outside any single fetch (e.g. a source could not build its requests)
     errors: list[str] = field(default_factory=list)
+    #: with a `validate` given to `collect`: the rows it held back (`observations` then holds
+    #: only the rows that passed); None when the rows were not validated here
+    quarantine: pd.DataFrame | None = None
 
     def validators(self) -> dict[str, Validator]:
         """What to pass as ``validators`` next run: request key -> (etag, last_modified, sha256)."""
@@ -123,15 +128,37 @@ def gather(sources: Iterable[Source | str], roles_lookup: Sequence[Mapping[str, 
     return result
 
 
+#: `collect`'s validator runs over this many parsed rows at a time: each pass has a fixed cost
+#: (~50 ms), and a page of a host answering once a second is parsed and checked in its wait
+VALIDATE_CHUNK_ROWS = 10_000
+
+#: validate(parsed rows) -> (rows that passed, rows held back)
+Validate = Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]
+
+
 def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http_settings: HttpSettings | None = None,
-            validators: Validators | None = None, archive: RawArchive | None = None) -> GatherResult:
+            validators: Validators | None = None, archive: RawArchive | None = None, *,
+            validate: Validate | None = None) -> GatherResult:
     """Fetch prebuilt requests (hosts concurrently, each host politely), archive, parse changed bodies.
 
     The nightly flow calls this once per host so that each host is one coarse Prefect task.
+    `validate`, when given, checks the parsed rows as they arrive (in chunks of
+    `VALIDATE_CHUNK_ROWS`, beside the fetch loop): the result then holds the rows that passed and
+    `quarantine` the rest, and little is left to check once the last body is in.
     """
     by_name = {s.name: s for s in _resolve(sources)}
     parsed: list[tuple[str, pd.DataFrame]] = []  # (fetch_id, observations), in arrival order
+    pending: list[pd.DataFrame] = []  # parsed, not yet validated
+    held: list[pd.DataFrame] = []
     lock = threading.Lock()
+
+    def check(frames: list[pd.DataFrame]) -> None:
+        good, quarantine = validate(pd.concat(frames, ignore_index=True))
+        with lock:
+            if len(good):
+                parsed.append(("", good))
+            if len(quarantine):
+                held.append(quarantine)
 
     def archive_and_parse(result: FetchResult) -> None:
         if result.outcome != OK or result.body is None:
@@ -141,16 +168,55 @@ def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http
         frame = parse_result(by_name[result.source], result)
         if archive is not None:
             result.body = None  # the archive has it; do not hold every body in memory
-        if len(frame):
+        if not len(frame):
+            return
+        if validate is None:
             with lock:
                 parsed.append((result.fetch_id, frame))
+            return
+        with lock:
+            pending.append(frame)
+            chunk = pending[:] if sum(len(f) for f in pending) >= VALIDATE_CHUNK_ROWS else None
+            if chunk:
+                pending.clear()
+        if chunk:
+            checks.append(checker.submit(check, chunk))
 
-    results = fetch_many(reqs, http_settings or HttpSettings(), validators, on_result=archive_and_parse)
-    # Hosts finish in any order: put the frames back in request order so a night is reproducible.
+    if validate is None:
+        return _collected(fetch_many(reqs, http_settings or HttpSettings(), validators, on_result=archive_and_parse),
+                          parsed, None)
+    # The checks run beside the fetch loop (one thread), so a host's next request is never held
+    # up by them; a check that crashes (our code) raises here, after the host's last request.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as checker:
+        checks: list[Future] = []
+        results = fetch_many(reqs, http_settings or HttpSettings(), validators, on_result=archive_and_parse)
+        if pending:
+            checks.append(checker.submit(check, pending[:]))
+        for done in checks:
+            done.result()
+    return _collected(results, parsed, held if held else validate(empty_observations())[1])
+
+
+def _collected(results: list[FetchResult], parsed: list[tuple[str, pd.DataFrame]],
+               held: list[pd.DataFrame] | pd.DataFrame | None) -> GatherResult:
+    """The fetch records and their rows in request order (`held`: the validated rows' quarantine)."""
     order = {r.fetch_id: i for i, r in enumerate(results)}
-    frames = [f for _, f in sorted(parsed, key=lambda item: order[item[0]])]
-    observations = pd.concat(frames, ignore_index=True) if frames else empty_observations()
+    if held is None:
+        frames = [f for _, f in sorted(parsed, key=lambda item: order[item[0]])]
+        observations = pd.concat(frames, ignore_index=True) if frames else empty_observations()
+    else:
+        observations = _in_request_order([f for _, f in parsed], order)
+        held = held if isinstance(held, pd.DataFrame) else _in_request_order(held, order)
     for result in results:
         if result.outcome not in ANSWERED_OUTCOMES:
             log.warning("%s %s: %s (%s)", result.source, result.url, result.outcome, result.detail)
-    return GatherResult(fetches=results, observations=observations, errors=[])
+    return GatherResult(fetches=results, observations=observations, errors=[], quarantine=held)
+
+
+def _in_request_order(frames: list[pd.DataFrame], order: Mapping[str, int]) -> pd.DataFrame:
+    """Rows of several fetches, fetch by fetch in request order (rows of one fetch in their order)."""
+    if not frames:
+        return empty_observations()
+    rows = pd.concat(frames, ignore_index=True)
+    at = rows["fetch_id"].map(order).to_numpy()
+    return rows.iloc[np.argsort(at, kind="stable")].reset_index(drop=True)

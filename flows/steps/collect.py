@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from core import progress
 from flows.steps.interrupt import watching
@@ -10,8 +11,9 @@ from flows.steps.plan import NightPlan
 from scrapers.archive import RawArchive
 from scrapers.gather import GatherResult, collect
 from scrapers.http import FAILED_OUTCOMES, UNREACHABLE, as_validator, still_fresh
-from scrapers.urls import is_local
 from scrapers.registry import SOURCES
+from scrapers.urls import is_local
+from scoring.validation import validate_observations
 
 
 class HostUnreachable(Exception):
@@ -54,7 +56,7 @@ def collect_host(plan: NightPlan, host: str) -> GatherResult:
     # thread raises at its next request instead of fetching the rest of its list.
     try:
         result = collect(reqs, list(SOURCES.values()), plan.http, watching(plan.validators, on_request),
-                         RawArchive(plan.home.raw))
+                         RawArchive(plan.home.raw), validate=partial(validate_observations, run_id=plan.run_id))
     except Exception as exc:
         progress.stage(name, "failed", f"{type(exc).__name__}: {exc}")
         raise

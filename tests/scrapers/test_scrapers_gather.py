@@ -98,3 +98,38 @@ def test_parse_errors_and_failures_do_not_stop_the_night(tmp_path, loopback_sett
     assert outcomes["absent.do"][0] == "http_error"
     assert len(result.observations) == 0
     assert result.validators() == {}  # a parse_error body is parsed again next run
+
+
+@pytest.mark.slow
+def test_rows_validated_as_they_arrive_are_the_rows_validated_at_the_end(tmp_path, loopback_settings, monkeypatch):
+    """`collect(validate=...)` checks chunks beside the fetch loop; the night's good rows and
+    quarantine are the same as one validation of everything after the last body."""
+    import pandas as pd
+
+    from scrapers import gather as gather_module
+    from scrapers.gather import build_requests, collect
+    from scoring.validation import by_source, validate_observations
+
+    def poisoned(frame: pd.DataFrame) -> pd.DataFrame:
+        # every IT Jobs Watch rank made negative: out of its band, so those rows are held back
+        rank = frame["metric"] == "rank"
+        return frame.assign(value=frame["value"].where(~rank, -5.0))
+
+    def validate(frame: pd.DataFrame):
+        return validate_observations(poisoned(frame), "r1")
+
+    monkeypatch.setattr(gather_module, "VALIDATE_CHUNK_ROWS", 40)  # many chunks, not one
+    with sample_server(SAMPLES) as server:
+        reqs = build_requests(list(SOURCES.values()), ROLES, server.base_urls(), OPTIONS)
+        checked = collect(reqs, SOURCES.values(), loopback_settings, None, RawArchive(tmp_path / "a"), validate=validate)
+        plain = collect(reqs, SOURCES.values(), loopback_settings, None, RawArchive(tmp_path / "b"))
+    assert plain.quarantine is None
+    good, quarantine = validate_observations(poisoned(plain.observations), "r1")
+    # the fetches differ between the two collections (fetch_id is per fetch): compare by position
+    ids = dict(zip([f.fetch_id for f in checked.fetches], [f.fetch_id for f in plain.fetches]))
+    got = checked.observations.assign(fetch_id=checked.observations["fetch_id"].map(ids))
+    pd.testing.assert_frame_equal(got, good)
+    held = by_source(checked.quarantine).assign(fetch_id=lambda q: q["fetch_id"].map(ids))
+    assert len(held) == len(quarantine) and "rank" in set(held["metric"])
+    cols = ["source", "fetch_id", "series_key", "subject", "metric", "period_end", "check_name"]
+    assert sorted(map(tuple, held[cols].astype(str).to_numpy())) == sorted(map(tuple, quarantine[cols].astype(str).to_numpy()))
