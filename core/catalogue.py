@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
+from core.catalogue_cache import ParsedRoles
 from core.errors import CatalogueError
 from core.lookup_checks import identical_patterns
 from core.paths import REPO_ROOT
@@ -381,7 +382,11 @@ def _file_kind(mode: int) -> str:
 
 
 def load_role_file(path: Path) -> tuple[Role, str]:
-    raw = read_regular_file(path)
+    return parse_role_file(path, read_regular_file(path))
+
+
+def parse_role_file(path: Path, raw: bytes) -> tuple[Role, str]:
+    """A role file's bytes as its validated `Role` and content hash (`path` names it in errors)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -406,13 +411,16 @@ def load_role_file(path: Path) -> tuple[Role, str]:
     return role, content_hash(document)
 
 
-def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Catalogue:
+def load_catalogue(directory: Path | None = None, *, strict: bool = True, cache: Path | None = None) -> Catalogue:
     """Load and validate every role file.
 
     strict (the CLI's `roles validate`, `score`): the first bad file raises. Lenient (the
     nightly): a bad file is skipped and reported in `errors`, so one analyst's broken edit
     does not stop the night for every other role; the skipped role's history stands.
+    `cache`: the file of roles parsed on earlier loads (`core.catalogue_cache`); an unchanged
+    file is taken from it rather than parsed again.
     """
+
     directory = Path(directory or DEFAULT_CATALOGUE_DIR)
     if not _DECLARED_LOOKUP:
         raise CatalogueError("no source has declared its lookup keys yet: import scrapers (its registry hands "
@@ -422,9 +430,11 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Cat
         raise CatalogueError(f"{directory}: no role files (*.yaml)")
     loaded: dict[str, list[tuple[Path, Role, str]]] = {}
     errors: list[str] = []
+    parsed = ParsedRoles(cache, declared_lookup_keys())
     for path in files:
         try:
-            role, digest = load_role_file(path)
+            raw = read_regular_file(path)
+            role, digest = parsed.get(raw) or parsed.put(raw, parse_role_file(path, raw))
         except CatalogueError as exc:
             if strict:
                 raise
@@ -457,4 +467,5 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True) -> Cat
             roles.pop(role_id, None), hashes.pop(role_id, None), origin.pop(role_id, None)
     if not roles:
         raise CatalogueError(f"{directory}: no valid role files; first error: {errors[0]}")
+    parsed.save()
     return Catalogue(roles=roles, hashes=hashes, files=origin, errors=errors)

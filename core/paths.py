@@ -50,5 +50,10 @@ class Home:
         return self.root / "site"
 
     @property
+    def catalogue_cache(self) -> Path:
+        """The role files parsed on earlier nights (`core.catalogue_cache`)."""
+        return self.root / "catalogue.cache"
+
+    @property
     def lock(self) -> Path:
         return self.root / "nightly.lock"

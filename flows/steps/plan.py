@@ -105,7 +105,8 @@ def plan(home: str | None, as_of: str | None, catalogue_dir: str | None, config:
 
 def _plan_run(home_dir: Home, settings: Settings, day: date, kind: str, run_id: str, catalogue_dir: str | None,
               base_urls: dict[str, str], demo: bool) -> NightPlan:
-    catalogue = load_catalogue(Path(catalogue_dir) if catalogue_dir else None, strict=False)
+    catalogue = load_catalogue(Path(catalogue_dir) if catalogue_dir else None, strict=False,
+                               cache=home_dir.catalogue_cache)
     http = HttpSettings.from_mapping(settings.http)
     if demo:
         # Our own loopback server: politeness towards it would only slow the demo down.
