@@ -48,9 +48,8 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
     # Collected by the night's own step, the rows were validated as their bodies arrived
     # (`flows.steps.collect`): what was held back comes with them and nothing is checked twice.
     checked = all(g.quarantine is not None for g in gathered)
-    held_back_tonight = ([g.quarantine for g in gathered if len(g.quarantine)] if checked else [])
-    tonight_quarantine = (pd.concat(held_back_tonight, ignore_index=True) if held_back_tonight
-                          else None) if checked else None
+    held_back_tonight = [g.quarantine for g in gathered if checked and len(g.quarantine)]
+    tonight_quarantine = pd.concat(held_back_tonight, ignore_index=True) if held_back_tonight else None
     history_days = int(plan.settings.flow.get("history_days", 1100))
     with open_warehouse(plan.home.warehouse) as con:
         # A request that failed tonight contributes nothing, old or new: its dimensions carry
