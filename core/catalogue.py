@@ -23,15 +23,14 @@ from core.vocabulary import BARRIERS, DIMENSIONS, PRINCIPLES
 
 DEFAULT_CATALOGUE_DIR = REPO_ROOT / "roles"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: A role file is a few kB (the largest shipped one is under 10 kB); anything past this is not one.
+MAX_ROLE_FILE_BYTES = 1_000_000
 
 
 def load_yaml(text: str) -> Any:
     """`yaml.safe_load` through libyaml's C loader where it is built: ~10x faster on a 1,000-role
     catalogue (and on the watch-lists, read twice a night); same documents, same errors."""
     return yaml.load(text, Loader=_SAFE_LOADER)
-
-#: A role file is a few kB (the largest shipped one is under 10 kB); anything past this is not one.
-MAX_ROLE_FILE_BYTES = 1_000_000
 
 
 class Strict(BaseModel):
@@ -420,7 +419,6 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True, cache:
     `cache`: the file of roles parsed on earlier loads (`core.catalogue_cache`); an unchanged
     file is taken from it rather than parsed again.
     """
-
     directory = Path(directory or DEFAULT_CATALOGUE_DIR)
     if not _DECLARED_LOOKUP:
         raise CatalogueError("no source has declared its lookup keys yet: import scrapers (its registry hands "
@@ -434,7 +432,7 @@ def load_catalogue(directory: Path | None = None, *, strict: bool = True, cache:
     for path in files:
         try:
             raw = read_regular_file(path)
-            role, digest = parsed.get(raw) or parsed.put(raw, parse_role_file(path, raw))
+            role, digest = parsed.get_or_parse(raw, lambda: parse_role_file(path, raw))
         except CatalogueError as exc:
             if strict:
                 raise

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import pickle
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pydantic
@@ -50,16 +51,14 @@ class ParsedRoles:
         except Exception as exc:  # noqa: BLE001 - a cache that does not load is only a cache
             log.warning("catalogue cache %s ignored: %s", path, exc)
 
-    def get(self, raw: bytes) -> Any | None:
+    def get_or_parse(self, raw: bytes, parse: Callable[[], Any]) -> Any:
+        """The entry of these bytes, else `parse()` (kept for the next load; what raises is not)."""
         digest = hashlib.sha256(raw).hexdigest()
         found = self.held.get(digest)
-        if found is not None:
-            self.seen[digest] = found
+        if found is None:
+            found = parse()
+        self.seen[digest] = found
         return found
-
-    def put(self, raw: bytes, parsed: Any) -> Any:
-        self.seen[hashlib.sha256(raw).hexdigest()] = parsed
-        return parsed
 
     def save(self) -> None:
         """Keep what this load read (files gone or changed drop out); written only when it changed."""

@@ -247,7 +247,7 @@ def _held_observations(history: pd.DataFrame | None, run_id: str) -> tuple[pd.Da
 def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, roles, previous: pd.DataFrame | None,
                      as_of: date | str | pd.Timestamp, run_id: str, rubric: Rubric | None = None, *,
                      requests: Sequence[Request | Mapping] | None = None,
-                     held_back: pd.DataFrame | None = None, fetched_on=None, checked: bool = False,
+                     held_back: pd.DataFrame | None = None, fetched_on=None,
                      tonight_quarantine: pd.DataFrame | None = None) -> RefreshResult:
     """One night's refresh.
 
@@ -260,16 +260,15 @@ def refresh_evidence(observations: pd.DataFrame, history: pd.DataFrame | None, r
     dimension carries. held_back: values the jump guard held on earlier nights (a new level
     they confirm is accepted). fetched_on: the day tonight's rows were fetched; nothing may be
     dated (beyond a small tolerance) after it or the night, whichever is later - a night run for
-    a past date (the demo, a backfill) reads rows that exist but postdate it. checked: tonight's
-    rows were validated already (as their bodies arrived: `scrapers.gather.collect`), with
-    `tonight_quarantine` (None: none) held back; they are only coerced. Returns evidence, metrics,
+    a past date (the demo, a backfill) reads rows that exist but postdate it. tonight_quarantine:
+    given, tonight's rows were validated already (as their bodies arrived:
+    `scrapers.gather.collect`) and these were held back; the rows are then only coerced. Returns evidence, metrics,
     quarantine, good rows and the rubric's dimension scores.
     """
     rubric = rubric or load_rubric()
     as_of = pd.Timestamp(as_of).normalize()
-    if checked:
-        good = coerce_observations(observations)
-        quarantine = by_source(tonight_quarantine) if tonight_quarantine is not None else empty_quarantine()
+    if tonight_quarantine is not None:
+        good, quarantine = coerce_observations(observations), by_source(tonight_quarantine)
     else:
         good, quarantine = validate_observations(observations, run_id, stage="schema")
     held, held_q = _held_observations(history, run_id)

@@ -129,7 +129,7 @@ def gather(sources: Iterable[Source | str], roles_lookup: Sequence[Mapping[str, 
 
 
 #: `collect`'s validator runs over this many parsed rows at a time: each pass has a fixed cost
-#: (~50 ms), and a page of a host answering once a second is parsed and checked in its wait
+#: (~50 ms), so a host's pages are checked in batches, on a thread beside its fetch loop
 VALIDATE_CHUNK_ROWS = 10_000
 
 #: validate(parsed rows) -> (rows that passed, rows held back)
@@ -147,7 +147,7 @@ def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http
     `quarantine` the rest, and little is left to check once the last body is in.
     """
     by_name = {s.name: s for s in _resolve(sources)}
-    parsed: list[tuple[str, pd.DataFrame]] = []  # (fetch_id, observations), in arrival order
+    parsed: list[pd.DataFrame] = []  # rows to keep (each carries its fetch_id), in arrival order
     pending: list[pd.DataFrame] = []  # parsed, not yet validated
     held: list[pd.DataFrame] = []
     lock = threading.Lock()
@@ -155,10 +155,8 @@ def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http
     def check(frames: list[pd.DataFrame]) -> None:
         good, quarantine = validate(pd.concat(frames, ignore_index=True))
         with lock:
-            if len(good):
-                parsed.append(("", good))
-            if len(quarantine):
-                held.append(quarantine)
+            parsed.append(good)
+            held.append(quarantine)
 
     def archive_and_parse(result: FetchResult) -> None:
         if result.outcome != OK or result.body is None:
@@ -170,53 +168,45 @@ def collect(reqs: Sequence[SourceRequest], sources: Iterable[Source | str], http
             result.body = None  # the archive has it; do not hold every body in memory
         if not len(frame):
             return
-        if validate is None:
-            with lock:
-                parsed.append((result.fetch_id, frame))
-            return
         with lock:
-            pending.append(frame)
+            (pending if validate is not None else parsed).append(frame)
             chunk = pending[:] if sum(len(f) for f in pending) >= VALIDATE_CHUNK_ROWS else None
             if chunk:
                 pending.clear()
         if chunk:
             checks.append(checker.submit(check, chunk))
 
+    settings = http_settings or HttpSettings()
     if validate is None:
-        return _collected(fetch_many(reqs, http_settings or HttpSettings(), validators, on_result=archive_and_parse),
-                          parsed, None)
+        return _collected(fetch_many(reqs, settings, validators, on_result=archive_and_parse), parsed, None)
     # The checks run beside the fetch loop (one thread), so a host's next request is never held
     # up by them; a check that crashes (our code) raises here, after the host's last request.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as checker:
         checks: list[Future] = []
-        results = fetch_many(reqs, http_settings or HttpSettings(), validators, on_result=archive_and_parse)
-        if pending:
-            checks.append(checker.submit(check, pending[:]))
+        results = fetch_many(reqs, settings, validators, on_result=archive_and_parse)
+        checks.append(checker.submit(check, pending[:] or [empty_observations()]))
         for done in checks:
             done.result()
-    return _collected(results, parsed, held if held else validate(empty_observations())[1])
+    return _collected(results, parsed, held)
 
 
-def _collected(results: list[FetchResult], parsed: list[tuple[str, pd.DataFrame]],
-               held: list[pd.DataFrame] | pd.DataFrame | None) -> GatherResult:
-    """The fetch records and their rows in request order (`held`: the validated rows' quarantine)."""
+def _collected(results: list[FetchResult], parsed: list[pd.DataFrame],
+               held: list[pd.DataFrame] | None) -> GatherResult:
+    """The fetch records with their rows (and, validated, the quarantine) in request order:
+    hosts finish in any order, and a night must be reproducible."""
     order = {r.fetch_id: i for i, r in enumerate(results)}
-    if held is None:
-        frames = [f for _, f in sorted(parsed, key=lambda item: order[item[0]])]
-        observations = pd.concat(frames, ignore_index=True) if frames else empty_observations()
-    else:
-        observations = _in_request_order([f for _, f in parsed], order)
-        held = held if isinstance(held, pd.DataFrame) else _in_request_order(held, order)
     for result in results:
         if result.outcome not in ANSWERED_OUTCOMES:
             log.warning("%s %s: %s (%s)", result.source, result.url, result.outcome, result.detail)
-    return GatherResult(fetches=results, observations=observations, errors=[], quarantine=held)
+    return GatherResult(fetches=results, observations=_in_request_order(parsed, order), errors=[],
+                        quarantine=None if held is None else _in_request_order(held, order))
 
 
 def _in_request_order(frames: list[pd.DataFrame], order: Mapping[str, int]) -> pd.DataFrame:
     """Rows of several fetches, fetch by fetch in request order (rows of one fetch in their order)."""
-    if not frames:
-        return empty_observations()
-    rows = pd.concat(frames, ignore_index=True)
+    rows = [f for f in frames if len(f)]
+    if not rows:  # the validator's own empty frame (its columns) when it ran, else the parsers'
+        return frames[0] if frames else empty_observations()
+    rows = pd.concat(rows, ignore_index=True)
     at = rows["fetch_id"].map(order).to_numpy()
     return rows.iloc[np.argsort(at, kind="stable")].reset_index(drop=True)

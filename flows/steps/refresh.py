@@ -41,15 +41,17 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
     """Validate tonight's observations, refresh evidence, and commit it all in one transaction."""
     from scoring.refresh import refresh_evidence
     from scoring.rubric import load_rubric
+    from scoring.validation import empty_quarantine
 
     progress.stage("refresh", "running")
     frames = [g.observations for g in gathered if len(g.observations)]
     tonight = pd.concat(frames, ignore_index=True) if frames else None
     # Collected by the night's own step, the rows were validated as their bodies arrived
     # (`flows.steps.collect`): what was held back comes with them and nothing is checked twice.
-    checked = all(g.quarantine is not None for g in gathered)
-    held_back_tonight = [g.quarantine for g in gathered if checked and len(g.quarantine)]
-    tonight_quarantine = pd.concat(held_back_tonight, ignore_index=True) if held_back_tonight else None
+    tonight_quarantine = None
+    if all(g.quarantine is not None for g in gathered):
+        parts = [g.quarantine for g in gathered if len(g.quarantine)]
+        tonight_quarantine = pd.concat(parts, ignore_index=True) if parts else empty_quarantine()
     history_days = int(plan.settings.flow.get("history_days", 1100))
     with open_warehouse(plan.home.warehouse) as con:
         # A request that failed tonight contributes nothing, old or new: its dimensions carry
@@ -58,7 +60,8 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         failed = sorted({f.key for g in gathered for f in g.fetches if f.outcome in FAILED_OUTCOMES})
         inputs_key = refresh_inputs_key(con, plan, failed, history_days)
         held = queries.refresh_state(con, plan.as_of)
-        if tonight is None and not held_back_tonight and held is not None and held[0] == inputs_key:
+        nothing_held_back = tonight_quarantine is None or tonight_quarantine.empty
+        if tonight is None and nothing_held_back and held is not None and held[0] == inputs_key:
             # Nothing parsed tonight and the same inputs as this night's last refresh: the
             # evidence it stored is exactly what a recomputation would produce.
             with transaction(con):
@@ -80,7 +83,7 @@ def refresh(plan: NightPlan, gathered: list[GatherResult]) -> dict:
         fetched = [f.fetched_at for g in gathered for f in g.fetches if f.fetched_at is not None]
         result = refresh_evidence(tonight, history, plan.catalogue, previous, plan.as_of, plan.run_id,
                                   load_rubric(version=plan.settings.flow.get("rubric")), requests=requests, held_back=held_back,
-                                  fetched_on=max(fetched).date() if fetched else None, checked=checked,
+                                  fetched_on=max(fetched).date() if fetched else None,
                                   tonight_quarantine=tonight_quarantine)
         origins = Counter(result.evidence["origin"]) if len(result.evidence) else Counter()
         with transaction(con):
